@@ -1,0 +1,322 @@
+//! Rule files for keysnare: parse, validate and compile them into a [`RuleSet`].
+//!
+//! A rule file is TOML holding `[[rules]]` tables (the format is documented in
+//! `docs/RULES.md`). Loading validates every rule (ids, regex size, bounded match length,
+//! the secret's capture group, keywords present in every example) and reports every
+//! problem with its file, line and rule id. Compiling builds one Aho–Corasick automaton
+//! over the keywords of all rules, the prefilter that the matcher runs over each input.
+//!
+//! ```
+//! use keysnare_rules::{RuleSet, Source};
+//!
+//! let src = r#"
+//! [[rules]]
+//! id = "demo.token"
+//! name = "Demo token"
+//! provider = "Demo"
+//! pattern = '''\b(?P<secret>dmo_[a-z0-9]{8})\b'''
+//! severity = "low"
+//! "#;
+//! let rules = RuleSet::load(&[Source::text("demo.toml", src)]).unwrap();
+//! assert_eq!(rules.len(), 1);
+//! assert_eq!(rules.rule(0).keywords, vec![b"dmo_".to_vec()]);
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod file;
+mod rule;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+pub use error::{Diagnostic, Error};
+pub use rule::{MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_SIZE_LIMIT, Rule};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
+}
+
+/// A rule file to load: a name for messages and its text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    name: String,
+    text: String,
+}
+
+impl Source {
+    /// Rule text held in memory, named `name` in messages.
+    pub fn text(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Reads a rule file. An unreadable file or one that is not UTF-8 is a diagnostic.
+    pub fn read(path: &Path) -> Result<Source, Error> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::new(vec![Diagnostic {
+                file: name.clone(),
+                line: None,
+                rule_id: None,
+                message: format!("cannot read rule file: {e}"),
+            }])
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let line = file::line_of(&String::from_utf8_lossy(e.as_bytes()), offset);
+            Error::new(vec![Diagnostic {
+                file: name.clone(),
+                line: Some(line),
+                rule_id: None,
+                message: format!("rule file is not valid UTF-8 (byte {offset})"),
+            }])
+        })?;
+        Ok(Source { name, text })
+    }
+
+    /// The default pack embedded at build time, one source per file of `rules/`.
+    pub fn default_pack() -> Vec<Source> {
+        embedded::DEFAULT_RULE_FILES
+            .iter()
+            .map(|(name, text)| Source::text(format!("default:{name}"), *text))
+            .collect()
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Compiled rules: every rule plus one keyword automaton over all of them.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// For each automaton pattern: the rules that use that keyword.
+    keyword_rules: Vec<Vec<usize>>,
+    keyword_text: Vec<Vec<u8>>,
+}
+
+impl RuleSet {
+    /// Loads, validates and compiles the rules of `sources`. Ids must be unique across all
+    /// of them. Every problem in every source is reported in the error.
+    pub fn load(sources: &[Source]) -> Result<RuleSet, Error> {
+        let mut diags = Vec::new();
+        let mut rules = Vec::new();
+        for src in sources {
+            match file::parse(&src.name, &src.text) {
+                Err(d) => diags.push(d),
+                Ok(raws) => {
+                    for (line, raw) in raws {
+                        let id = raw.id.clone();
+                        let origin = Origin {
+                            file: src.name.clone(),
+                            line,
+                        };
+                        match rule::compile(raw, origin) {
+                            Ok(r) => rules.push(r),
+                            Err(problems) => diags.extend(problems.into_iter().map(|message| {
+                                Diagnostic {
+                                    file: src.name.clone(),
+                                    line: Some(line),
+                                    rule_id: Some(id.clone()),
+                                    message,
+                                }
+                            })),
+                        }
+                    }
+                }
+            }
+        }
+        let mut first_seen: HashMap<&str, &Origin> = HashMap::new();
+        for r in &rules {
+            if let Some(prev) = first_seen.insert(&r.id, &r.origin) {
+                diags.push(Diagnostic {
+                    file: r.origin.file.clone(),
+                    line: Some(r.origin.line),
+                    rule_id: Some(r.id.clone()),
+                    message: format!(
+                        "duplicate id: already defined at {}:{}",
+                        prev.file, prev.line
+                    ),
+                });
+            }
+        }
+        if !diags.is_empty() {
+            return Err(Error::new(diags));
+        }
+        RuleSet::compile(rules)
+    }
+
+    /// The default pack alone.
+    pub fn default_pack() -> Result<RuleSet, Error> {
+        RuleSet::load(&Source::default_pack())
+    }
+
+    /// Builds the keyword automaton over validated rules.
+    fn compile(rules: Vec<Rule>) -> Result<RuleSet, Error> {
+        let mut index: HashMap<&[u8], usize> = HashMap::new();
+        let mut keyword_text: Vec<Vec<u8>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for k in &r.keywords {
+                let pid = *index.entry(k.as_slice()).or_insert_with(|| {
+                    keyword_text.push(k.clone());
+                    keyword_rules.push(Vec::new());
+                    keyword_text.len() - 1
+                });
+                keyword_rules[pid].push(ri);
+            }
+        }
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keyword_text)
+            .or_else(|_| {
+                // A keyword set too large for a DFA still works as an NFA, only slower.
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&keyword_text)
+            })
+            .map_err(|e| {
+                Error::new(vec![Diagnostic {
+                    file: "<rule set>".into(),
+                    line: None,
+                    rule_id: None,
+                    message: format!("cannot build the keyword automaton: {e}"),
+                }])
+            })?;
+        Ok(RuleSet {
+            rules,
+            keywords,
+            keyword_rules,
+            keyword_text,
+        })
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there is no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rule at `index`.
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index]
+    }
+
+    /// Every rule, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The index of the rule with id `id`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
+
+    /// The keyword automaton (ASCII case-insensitive, standard overlapping semantics).
+    pub fn keyword_automaton(&self) -> &AhoCorasick {
+        &self.keywords
+    }
+
+    /// The rules whose keyword is automaton pattern `pattern`.
+    pub fn rules_for_keyword(&self, pattern: usize) -> &[usize] {
+        &self.keyword_rules[pattern]
+    }
+
+    /// The text of automaton pattern `pattern` (lowercase).
+    pub fn keyword(&self, pattern: usize) -> &[u8] {
+        &self.keyword_text[pattern]
+    }
+
+    /// Keeps only the rules for which `keep` is true, rebuilding the automaton.
+    pub fn retain(self, keep: impl FnMut(&Rule) -> bool) -> Result<RuleSet, Error> {
+        let mut rules = self.rules;
+        rules.retain(keep);
+        RuleSet::compile(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = r#"
+[[rules]]
+id = "demo.token"
+name = "Demo token"
+provider = "Demo"
+pattern = '''\b(?P<secret>dmo_[a-z0-9]{8})\b'''
+severity = "low"
+examples = ["x = dmo_a1b2c3d4"]
+"#;
+
+    #[test]
+    fn duplicate_ids_are_reported_with_both_places() {
+        let err = RuleSet::load(&[Source::text("a.toml", ONE), Source::text("b.toml", ONE)])
+            .unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.file, "b.toml");
+        assert!(d.message.contains("a.toml:2"), "{d}");
+    }
+
+    #[test]
+    fn unbounded_pattern_is_rejected() {
+        let src = ONE.replace("{8}", "+");
+        let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
+        assert!(err.to_string().contains("bounded maximum length"), "{err}");
+    }
+
+    #[test]
+    fn missing_group_is_rejected() {
+        let src = ONE.replace("(?P<secret>", "(?:");
+        let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
+        assert!(err.to_string().contains("no capture group"), "{err}");
+    }
+
+    #[test]
+    fn oversized_regex_is_rejected() {
+        let src = ONE.replace("{8}", "{8}(?:[a-z]{100}){1000}");
+        let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn example_without_keyword_is_rejected() {
+        let src = ONE.replace("x = dmo_a1b2c3d4", "nothing here");
+        let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
+        assert!(err.to_string().contains("holds none of the keywords"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_rule_file_names_the_file() {
+        let dir = std::env::temp_dir().join(format!("ks-rules-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, b"[[rules]]\nid = \"\xff\"\n").unwrap();
+        let err = Source::read(&path).unwrap_err();
+        assert!(err.to_string().contains("bad.toml:2"), "{err}");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn keywords_map_back_to_rules() {
+        let rs = RuleSet::load(&[Source::text("a.toml", ONE)]).unwrap();
+        assert_eq!(rs.rules_for_keyword(0), &[0]);
+        assert_eq!(rs.keyword(0), b"dmo_");
+    }
+}

@@ -1,0 +1,368 @@
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::PatternID;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+use keysnare_types::{Confidence, Severity};
+
+use crate::file::{RawAllowlist, RawRule};
+
+/// The longest match a rule's pattern may produce, in bytes.
+pub const MAX_MATCH_LEN: usize = 16 * 1024;
+/// The compiled size limit of one rule's regex.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The shortest keyword derived from a pattern's literal prefixes.
+pub const MIN_DERIVED_KEYWORD_LEN: usize = 3;
+
+/// Where a rule was defined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The rule file.
+    pub file: String,
+    /// 1-based line of the rule's table.
+    pub line: usize,
+}
+
+/// A validated, compiled rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Stable dotted id, such as `github.pat.classic`.
+    pub id: String,
+    /// Short human name.
+    pub name: String,
+    /// Who issued the credential.
+    pub provider: String,
+    /// What the credential is.
+    pub description: String,
+    /// The pattern's source text.
+    pub pattern: String,
+    /// Literals of which every match holds one (explicit or derived from the pattern).
+    pub keywords: Vec<Vec<u8>>,
+    /// Whether the keywords were derived from the pattern.
+    pub keywords_derived: bool,
+    /// Minimum Shannon entropy of the secret, bits per byte.
+    pub min_entropy: f32,
+    /// How bad a leak is.
+    pub severity: Severity,
+    /// How sure a match is real.
+    pub confidence: Confidence,
+    /// Documentation URLs.
+    pub references: Vec<String>,
+    /// How to revoke and rotate.
+    pub remediation: String,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Texts that must match.
+    pub examples: Vec<String>,
+    /// Texts that must not match.
+    pub negative_examples: Vec<String>,
+    /// Where the rule was defined.
+    pub origin: Origin,
+    /// The compiled pattern (bytes, Unicode off).
+    pub regex: Regex,
+    /// Index of the capture group holding the secret.
+    pub secret_group: usize,
+    /// The longest possible match, in bytes.
+    pub max_len: usize,
+    pub(crate) allow_regexes: Vec<Regex>,
+    /// Lowercased stop-words.
+    pub(crate) stopwords: Vec<Vec<u8>>,
+    pub(crate) allow_paths: Option<GlobSet>,
+}
+
+impl Rule {
+    /// Whether the rule's own allowlist drops `secret` (regexes and stop-words).
+    pub fn allows_secret(&self, secret: &[u8]) -> bool {
+        self.allow_regexes.iter().any(|re| re.is_match(secret))
+            || (!self.stopwords.is_empty() && {
+                let lower = secret.to_ascii_lowercase();
+                self.stopwords
+                    .iter()
+                    .any(|w| memmem(&lower, w))
+            })
+    }
+
+    /// Whether the rule's allowlist drops every match in the file at `path`.
+    pub fn allows_path(&self, path: &std::path::Path) -> bool {
+        self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+fn memmem(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The regex settings every pattern is compiled with: bytes, Unicode off.
+pub(crate) fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+pub(crate) fn build_regex(pattern: &str) -> Result<Regex, String> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
+                .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build(pattern)
+        .map_err(|e| {
+            let text = e.to_string();
+            if e.size_limit().is_some() {
+                format!("pattern is too large once compiled (limit {REGEX_SIZE_LIMIT} bytes): {text}")
+            } else {
+                format!("invalid pattern: {text}")
+            }
+        })
+}
+
+/// Validates and compiles one rule; every problem is returned, not only the first.
+pub(crate) fn compile(raw: RawRule, origin: Origin) -> Result<Rule, Vec<String>> {
+    let mut problems = Vec::new();
+    if !valid_id(&raw.id) {
+        problems.push(format!(
+            "id {:?} is not a dotted lowercase id such as `acme.api-key`",
+            raw.id
+        ));
+    }
+    for (field, value) in [("name", &raw.name), ("provider", &raw.provider)] {
+        if value.trim().is_empty() {
+            problems.push(format!("`{field}` is empty"));
+        }
+    }
+    if !(0.0..=8.0).contains(&raw.min_entropy) {
+        problems.push(format!(
+            "min_entropy {} is outside 0..=8 (bits per byte)",
+            raw.min_entropy
+        ));
+    }
+
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&raw.pattern);
+    let regex = build_regex(&raw.pattern);
+    let (regex, hir) = match (regex, hir) {
+        (Ok(r), Ok(h)) => (r, h),
+        (Err(e), _) => {
+            problems.push(e);
+            return Err(problems);
+        }
+        (_, Err(e)) => {
+            problems.push(format!("invalid pattern: {e}"));
+            return Err(problems);
+        }
+    };
+
+    let max_len = match hir.properties().maximum_len() {
+        Some(n) if n <= MAX_MATCH_LEN => n,
+        Some(n) => {
+            problems.push(format!(
+                "pattern can match {n} bytes; the limit is {MAX_MATCH_LEN} (bound its repetitions)"
+            ));
+            0
+        }
+        None => {
+            problems.push(
+                "pattern has no bounded maximum length: replace `*`, `+` and `{n,}` with bounded repetitions such as `{0,64}`"
+                    .to_string(),
+            );
+            0
+        }
+    };
+
+    let group_info = regex.group_info();
+    let secret_group = match group_info.to_index(PatternID::ZERO, "secret") {
+        Some(i) => i,
+        None if group_info.group_len(PatternID::ZERO) > 1 => 1,
+        None => {
+            problems.push(
+                "pattern has no capture group: name the secret's group `(?P<secret>...)`"
+                    .to_string(),
+            );
+            0
+        }
+    };
+
+    let (keywords, keywords_derived) = match &raw.keywords {
+        Some(list) => {
+            let mut kws = Vec::new();
+            for k in list {
+                if k.is_empty() {
+                    problems.push("a keyword is empty".to_string());
+                } else {
+                    kws.push(k.as_bytes().to_ascii_lowercase());
+                }
+            }
+            if kws.is_empty() {
+                problems.push("`keywords` is given but holds no keyword".to_string());
+            }
+            (kws, false)
+        }
+        None => match derive_keywords(&hir) {
+            Some(kws) => (kws, true),
+            None => {
+                problems.push(format!(
+                    "no keywords: the pattern has no literal prefix of at least {MIN_DERIVED_KEYWORD_LEN} bytes on every branch, so give `keywords`"
+                ));
+                (Vec::new(), true)
+            }
+        },
+    };
+    let mut keywords = keywords;
+    keywords.sort();
+    keywords.dedup();
+
+    for (i, ex) in raw.examples.iter().enumerate() {
+        let lower = ex.as_bytes().to_ascii_lowercase();
+        if !keywords.is_empty() && !keywords.iter().any(|k| memmem(&lower, k)) {
+            problems.push(format!(
+                "example {} holds none of the keywords {}",
+                i + 1,
+                show_keywords(&keywords)
+            ));
+        }
+    }
+
+    let (allow_regexes, stopwords, allow_paths) = compile_allowlist(&raw.allowlist, &mut problems);
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Rule {
+        id: raw.id,
+        name: raw.name,
+        provider: raw.provider,
+        description: raw.description,
+        pattern: raw.pattern,
+        keywords,
+        keywords_derived,
+        min_entropy: raw.min_entropy as f32,
+        severity: raw.severity,
+        confidence: raw.confidence,
+        references: raw.references,
+        remediation: raw.remediation.trim().to_string(),
+        tags: raw.tags,
+        examples: raw.examples,
+        negative_examples: raw.negative_examples,
+        origin,
+        regex,
+        secret_group,
+        max_len,
+        allow_regexes,
+        stopwords,
+        allow_paths,
+    })
+}
+
+type Allowlist = (Vec<Regex>, Vec<Vec<u8>>, Option<GlobSet>);
+
+fn compile_allowlist(raw: &RawAllowlist, problems: &mut Vec<String>) -> Allowlist {
+    let mut regexes = Vec::new();
+    for r in &raw.regexes {
+        match build_regex(r) {
+            Ok(re) => regexes.push(re),
+            Err(e) => problems.push(format!("allowlist regex {r:?}: {e}")),
+        }
+    }
+    let stopwords = raw
+        .stopwords
+        .iter()
+        .filter(|w| !w.is_empty())
+        .map(|w| w.as_bytes().to_ascii_lowercase())
+        .collect();
+    let paths = if raw.paths.is_empty() {
+        None
+    } else {
+        let mut b = GlobSetBuilder::new();
+        for p in &raw.paths {
+            match GlobBuilder::new(p).literal_separator(true).build() {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => problems.push(format!("allowlist path glob {p:?}: {e}")),
+            }
+        }
+        b.build().ok()
+    };
+    (regexes, stopwords, paths)
+}
+
+/// Keywords from the pattern's literal prefixes, lowercased and deduplicated, or `None`
+/// when some branch has no literal prefix long enough.
+fn derive_keywords(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
+    for lit in lits {
+        if lit.as_bytes().len() < MIN_DERIVED_KEYWORD_LEN {
+            return None;
+        }
+        out.push(lit.as_bytes().to_ascii_lowercase());
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+pub(crate) fn show_keywords(kws: &[Vec<u8>]) -> String {
+    let shown: Vec<String> = kws
+        .iter()
+        .map(|k| format!("{:?}", String::from_utf8_lossy(k)))
+        .collect();
+    format!("[{}]", shown.join(", "))
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split(['.', '-']).all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hir(p: &str) -> regex_syntax::hir::Hir {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(p)
+            .unwrap()
+    }
+
+    #[test]
+    fn keywords_come_from_literal_prefixes() {
+        let k = derive_keywords(&hir(r"\b(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})\b")).unwrap();
+        assert_eq!(k, vec![b"akia".to_vec(), b"asia".to_vec()]);
+        let k = derive_keywords(&hir(r"(?i)token=(\w{8})")).unwrap();
+        assert_eq!(k, vec![b"token=".to_vec()]);
+    }
+
+    #[test]
+    fn no_keywords_without_a_prefix() {
+        assert!(derive_keywords(&hir(r"[a-z]{3}(x)")).is_none());
+        assert!(derive_keywords(&hir(r"(?:ab|xyz)([^x]{3})")).is_none());
+    }
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("github.pat.classic"));
+        assert!(valid_id("aws.access-key-id"));
+        assert!(!valid_id("GitHub.pat"));
+        assert!(!valid_id("a..b"));
+        assert!(!valid_id(""));
+    }
+}

@@ -1,0 +1,183 @@
+use std::fmt;
+use std::ops::Range;
+
+use bstr::{BString, ByteSlice};
+use serde::{Deserialize, Serialize};
+
+use crate::{BlobId, Fingerprint};
+
+/// How bad a leak of a credential is. Ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look; little access.
+    Low,
+    /// Read access or narrow scope.
+    Medium,
+    /// Write access to code, data or messaging.
+    High,
+    /// Account-wide cloud access, private keys, payments.
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure a match is a real credential. Ordered from least to most sure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A generic heuristic.
+    Low,
+    /// Recognised by context, such as a key name next to a value.
+    Medium,
+    /// A format with a unique prefix or a checksum.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A half-open byte range in a blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub const fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// Length in bytes.
+    pub const fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the span is empty.
+    pub const fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Whether the two spans share at least one byte.
+    pub const fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// As a range, for slicing.
+    pub const fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A 1-based line and column. Columns count characters (each invalid UTF-8 byte counts as
+/// one); a `\r` before a `\n` belongs to no line's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// One rule matching one blob at one place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// Index of the rule in the rule set that was scanned with.
+    pub rule: usize,
+    /// The whole match.
+    pub span: Span,
+    /// The secret inside it.
+    pub secret: Span,
+    /// Shannon entropy of the secret, in bits per byte.
+    pub entropy: f32,
+}
+
+/// Where a blob came from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Provenance {
+    /// A file on disk, by the path it was reached through.
+    File {
+        /// The path as given or walked (bytes, not lossily converted).
+        path: BString,
+    },
+    /// Standard input.
+    Stdin,
+}
+
+impl Provenance {
+    /// The path to show for this origin (`<stdin>` for standard input).
+    pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Provenance::File { path } => path.to_str_lossy(),
+            Provenance::Stdin => "<stdin>".into(),
+        }
+    }
+}
+
+/// One place where a finding's secret occurs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    /// Where the blob came from.
+    pub provenance: Provenance,
+    /// The blob holding the match.
+    pub blob: BlobId,
+    /// Byte span of the whole match in the blob.
+    pub span: Span,
+    /// Byte span of the secret in the blob.
+    pub secret_span: Span,
+    /// Start of the secret.
+    pub start: Position,
+    /// End of the secret (inclusive: the position of its last character).
+    pub end: Position,
+    /// The line holding the start of the secret, without its line terminator.
+    pub line_text: BString,
+}
+
+/// One secret found by one rule, with every place it occurs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Rule id, such as `github.pat.classic`.
+    pub rule_id: String,
+    /// The secret bytes.
+    pub secret: BString,
+    /// Hash of rule id and secret.
+    pub fingerprint: Fingerprint,
+    /// Shannon entropy of the secret, in bits per byte.
+    pub entropy: f32,
+    /// Every occurrence, sorted by path then position.
+    pub locations: Vec<Location>,
+}

@@ -1,0 +1,165 @@
+use std::fmt;
+
+use sha1::Digest as _;
+
+/// Git's id of a blob: SHA-1 of `"blob {len}\0"` followed by the content.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobId([u8; 20]);
+
+impl BlobId {
+    /// The blob id of `data`, as `git hash-object` computes it.
+    pub fn of(data: &[u8]) -> BlobId {
+        let mut h = sha1::Sha1::new();
+        h.update(format!("blob {}\0", data.len()).as_bytes());
+        h.update(data);
+        BlobId(h.finalize().into())
+    }
+
+    /// Wraps raw id bytes (for ids read from git).
+    pub const fn from_bytes(bytes: [u8; 20]) -> BlobId {
+        BlobId(bytes)
+    }
+
+    /// The raw bytes of the id.
+    pub fn as_bytes(&self) -> &[u8; 20] {
+        &self.0
+    }
+
+    /// Parses 40 hex digits.
+    pub fn from_hex(s: &str) -> Result<BlobId, ParseIdError> {
+        let mut out = [0u8; 20];
+        decode_hex(s, &mut out)?;
+        Ok(BlobId(out))
+    }
+}
+
+impl fmt::Display for BlobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+impl fmt::Debug for BlobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BlobId({self})")
+    }
+}
+
+/// The identity of a finding: a hash of the rule id and the secret.
+///
+/// It never includes a path, line or commit, so it survives rebases, squashes and moved
+/// code, and an ignore entry holding it can never hide a different secret. Printed as 32
+/// lowercase hex digits (the first 128 bits of SHA-256 over a versioned, domain-separated
+/// input).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 16]);
+
+impl Fingerprint {
+    /// The fingerprint of `secret` found by rule `rule_id`.
+    pub fn of(rule_id: &str, secret: &[u8]) -> Fingerprint {
+        let mut h = sha2::Sha256::new();
+        h.update(b"keysnare fingerprint v1\0");
+        h.update((rule_id.len() as u64).to_le_bytes());
+        h.update(rule_id.as_bytes());
+        h.update((secret.len() as u64).to_le_bytes());
+        h.update(secret);
+        let digest = h.finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&digest[..16]);
+        Fingerprint(out)
+    }
+
+    /// Parses 32 hex digits, as printed by [`Display`](fmt::Display).
+    pub fn from_hex(s: &str) -> Result<Fingerprint, ParseIdError> {
+        let mut out = [0u8; 16];
+        decode_hex(s, &mut out)?;
+        Ok(Fingerprint(out))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+/// A string that is not an id of the expected length in hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseIdError {
+    expected_len: usize,
+}
+
+impl fmt::Display for ParseIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {} hex digits", self.expected_len)
+    }
+}
+
+impl std::error::Error for ParseIdError {}
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+fn decode_hex(s: &str, out: &mut [u8]) -> Result<(), ParseIdError> {
+    let err = ParseIdError {
+        expected_len: out.len() * 2,
+    };
+    let s = s.as_bytes();
+    if s.len() != out.len() * 2 {
+        return Err(err);
+    }
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    for (i, pair) in s.chunks_exact(2).enumerate() {
+        let (Some(hi), Some(lo)) = (nibble(pair[0]), nibble(pair[1])) else {
+            return Err(err);
+        };
+        out[i] = hi << 4 | lo;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_id_matches_git() {
+        // `printf '' | git hash-object --stdin`
+        assert_eq!(
+            BlobId::of(b"").to_string(),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let id = BlobId::of(b"abc");
+        assert_eq!(BlobId::from_hex(&id.to_string()), Ok(id));
+        let fp = Fingerprint::of("r", b"s");
+        assert_eq!(Fingerprint::from_hex(&fp.to_string()), Ok(fp));
+        assert!(Fingerprint::from_hex("zz").is_err());
+        assert!(Fingerprint::from_hex(&"g".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn fingerprint_is_not_ambiguous_across_the_separator() {
+        assert_ne!(Fingerprint::of("ab", b"c"), Fingerprint::of("a", b"bc"));
+    }
+}

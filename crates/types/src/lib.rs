@@ -1,0 +1,46 @@
+//! The shared vocabulary of keysnare.
+//!
+//! Every other crate speaks in these types: a [`BlobId`] names content (git's blob id, also
+//! for plain files, so the same bytes on disk and in history are scanned once), a [`Match`]
+//! is one rule matching one blob at one byte span, and a [`Finding`] is one secret found by
+//! one rule, with every [`Location`] where it occurs. A finding is identified by its
+//! [`Fingerprint`], a hash of the rule id and the secret, never of a path, line or commit.
+//!
+//! ```
+//! use keysnare_types::{BlobId, Fingerprint};
+//!
+//! // The same id `git hash-object` prints for a file holding "hello\n".
+//! let id = BlobId::of(b"hello\n");
+//! assert_eq!(id.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
+//!
+//! // A fingerprint depends on the rule and the secret only.
+//! let a = Fingerprint::of("demo.rule", b"s3cr3t");
+//! assert_eq!(a, Fingerprint::of("demo.rule", b"s3cr3t"));
+//! assert_ne!(a, Fingerprint::of("other.rule", b"s3cr3t"));
+//! ```
+#![deny(missing_docs)]
+
+mod finding;
+mod id;
+
+pub use finding::{Confidence, Finding, Location, Match, Position, Provenance, Severity, Span};
+pub use id::{BlobId, Fingerprint, ParseIdError};
+
+/// A unit of work: content and the id that names it.
+#[derive(Clone, Debug)]
+pub struct Blob {
+    /// Git's blob id of `data`.
+    pub id: BlobId,
+    /// The content.
+    pub data: Vec<u8>,
+}
+
+impl Blob {
+    /// Wraps `data`, computing its blob id.
+    ///
+    /// # Performance
+    /// Hashes the whole content once (SHA-1, hardware accelerated where the CPU allows).
+    pub fn new(data: Vec<u8>) -> Blob {
+        Blob { id: BlobId::of(&data), data }
+    }
+}
