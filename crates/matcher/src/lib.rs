@@ -1,1 +1,195 @@
-//! placeholder
+//! The keysnare matcher: finds every rule's matches in one byte slice.
+//!
+//! Scanning runs in stages, each cheaper than the next is costly:
+//!
+//! 1. One Aho–Corasick automaton holding the keywords of all rules runs over the input.
+//! 2. Each keyword hit opens a window around it, as wide as its rule's longest possible
+//!    match on either side; overlapping windows of one rule merge. The rule's regex runs
+//!    only inside its windows (`Input::range`, so `\b` and anchors still see the bytes
+//!    around the window).
+//! 3. The secret's capture group is scored: entropy against the rule's `min_entropy`,
+//!    obvious placeholders, the rule's allowlist, and inline allow markers drop it.
+//! 4. Overlapping matches of one rule keep the longest.
+//!
+//! **Contract**: the prefilter may report candidates that do not match, but it never drops
+//! a match: every match contains one of its rule's keywords (validated when rules load),
+//! and a window around that keyword as wide as the rule's maximum match length holds the
+//! whole match. The property tests of this crate check it against a plain regex scan.
+//!
+//! A [`Matcher`] holds scratch space (regex caches, open windows) and is meant to be
+//! created once per worker thread.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use keysnare_matcher::Matcher;
+//! use keysnare_rules::{RuleSet, Source};
+//!
+//! let rules = RuleSet::load(&[Source::text("demo.toml", r#"
+//! [[rules]]
+//! id = "demo.token"
+//! name = "Demo token"
+//! provider = "Demo"
+//! pattern = '''\b(?P<secret>dmo_[a-z0-9]{8})\b'''
+//! severity = "low"
+//! "#)]).unwrap();
+//! let mut matcher = Matcher::new(Arc::new(rules));
+//! let mut found = Vec::new();
+//! matcher.scan(b"token: dmo_k3j9x2m1\n", &mut found);
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].secret.start, 7);
+//! ```
+#![deny(missing_docs)]
+
+mod check;
+mod filters;
+mod lines;
+
+use std::sync::Arc;
+
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::Input;
+
+use keysnare_rules::RuleSet;
+use keysnare_types::{Match, Span};
+
+pub use check::check_examples;
+pub use filters::{entropy, has_allow_marker, is_placeholder, ALLOW_MARKERS};
+pub use lines::{line_snippet, Locator};
+
+/// Scans byte slices with a [`RuleSet`]. Holds per-thread scratch; cheap to create.
+pub struct Matcher {
+    rules: Arc<RuleSet>,
+    /// Per rule: regex cache and captures, created on the rule's first window.
+    scratch: Vec<Option<(Cache, Captures)>>,
+    /// Per rule: the window being grown, if any.
+    open: Vec<Option<(usize, usize)>>,
+    /// Rules with an open window.
+    touched: Vec<usize>,
+}
+
+impl Matcher {
+    /// A matcher for `rules`.
+    pub fn new(rules: Arc<RuleSet>) -> Matcher {
+        let n = rules.len();
+        Matcher {
+            rules,
+            scratch: (0..n).map(|_| None).collect(),
+            open: vec![None; n],
+            touched: Vec::new(),
+        }
+    }
+
+    /// The rules this matcher scans with.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Appends to `out` every match in `hay`, sorted by start offset then rule index.
+    ///
+    /// # Performance
+    /// One pass of the keyword automaton over `hay`, then regex work proportional to the
+    /// total size of the merged windows. Line and column are not computed here (see
+    /// [`Locator`]): most inputs have no match, and they pay nothing for it.
+    pub fn scan(&mut self, hay: &[u8], out: &mut Vec<Match>) {
+        let first = out.len();
+        let rules = Arc::clone(&self.rules);
+        for hit in rules.keyword_automaton().find_overlapping_iter(hay) {
+            for &ri in rules.rules_for_keyword(hit.pattern().as_usize()) {
+                let max_len = rules.rule(ri).max_len;
+                let start = hit.end().saturating_sub(max_len);
+                let end = hay.len().min(hit.start().saturating_add(max_len));
+                match &mut self.open[ri] {
+                    Some((_, open_end)) if start <= *open_end => *open_end = end.max(*open_end),
+                    slot => {
+                        if let Some((ws, we)) = slot.replace((start, end)) {
+                            self.confirm(&rules, ri, hay, ws, we, out);
+                        } else {
+                            self.touched.push(ri);
+                        }
+                    }
+                }
+            }
+        }
+        let touched = std::mem::take(&mut self.touched);
+        for &ri in &touched {
+            if let Some((ws, we)) = self.open[ri].take() {
+                self.confirm(&rules, ri, hay, ws, we, out);
+            }
+        }
+        self.touched = touched;
+        self.touched.clear();
+        dedup_overlaps(&mut out[first..]);
+        let mut kept = first;
+        for i in first..out.len() {
+            if out[i].span.end != usize::MAX {
+                out.swap(kept, i);
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+        out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+    }
+
+    /// Runs rule `ri`'s regex over `hay[ws..we]` and keeps the matches that pass the filters.
+    fn confirm(
+        &mut self,
+        rules: &RuleSet,
+        ri: usize,
+        hay: &[u8],
+        ws: usize,
+        we: usize,
+        out: &mut Vec<Match>,
+    ) {
+        let rule = rules.rule(ri);
+        let (cache, caps) = self.scratch[ri]
+            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let mut input = Input::new(hay).range(ws..we);
+        loop {
+            search(&rule.regex, cache, &input, caps);
+            let Some(m) = caps.get_match() else { break };
+            let next = if m.is_empty() { m.end() + 1 } else { m.end() };
+            if let Some(secret) = caps.get_group(rule.secret_group) {
+                let secret = Span::new(secret.start, secret.end);
+                if let Some(entropy) = filters::keep(rule, hay, secret) {
+                    out.push(Match {
+                        rule: ri,
+                        span: Span::new(m.start(), m.end()),
+                        secret,
+                        entropy,
+                    });
+                }
+            }
+            if next > we {
+                break;
+            }
+            input.set_start(next);
+        }
+    }
+}
+
+fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures) {
+    re.search_captures_with(cache, input, caps);
+}
+
+/// Marks (with `span.end == usize::MAX`) every match that overlaps a longer match of the
+/// same rule.
+fn dedup_overlaps(ms: &mut [Match]) {
+    if ms.len() < 2 {
+        return;
+    }
+    ms.sort_by_key(|m| (m.rule, m.span.start, std::cmp::Reverse(m.span.len())));
+    let mut keep = 0;
+    for i in 1..ms.len() {
+        if ms[i].rule == ms[keep].rule && ms[i].span.overlaps(&ms[keep].span) {
+            if ms[i].span.len() > ms[keep].span.len() {
+                ms[keep].span.end = usize::MAX;
+                keep = i;
+            } else {
+                ms[i].span.end = usize::MAX;
+            }
+        } else {
+            keep = i;
+        }
+    }
+}

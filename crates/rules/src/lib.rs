@@ -242,6 +242,46 @@ impl RuleSet {
         &self.keyword_text[pattern]
     }
 
+    /// Quality checks that the default pack must pass and that `rules check` applies to
+    /// every file: a description, at least one reference URL, remediation text, at least two
+    /// examples and one negative example.
+    pub fn lint(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        for r in &self.rules {
+            let mut report = |message: &str| {
+                diags.push(Diagnostic {
+                    file: r.origin.file.clone(),
+                    line: Some(r.origin.line),
+                    rule_id: Some(r.id.clone()),
+                    message: message.to_string(),
+                })
+            };
+            if r.description.trim().is_empty() {
+                report("`description` is missing");
+            }
+            if r.remediation.trim().is_empty() {
+                report("`remediation` is missing: say how to revoke and rotate the credential");
+            }
+            if r.references.is_empty() {
+                report("`references` is missing: give at least one documentation URL");
+            }
+            if r
+                .references
+                .iter()
+                .any(|u| !(u.starts_with("https://") || u.starts_with("http://")))
+            {
+                report("every reference must be an http(s) URL");
+            }
+            if r.examples.len() < 2 {
+                report("give at least 2 `examples`");
+            }
+            if r.negative_examples.is_empty() {
+                report("give at least 1 `negative_examples` entry");
+            }
+        }
+        diags
+    }
+
     /// Keeps only the rules for which `keep` is true, rebuilding the automaton.
     pub fn retain(self, keep: impl FnMut(&Rule) -> bool) -> Result<RuleSet, Error> {
         let mut rules = self.rules;

@@ -1,0 +1,78 @@
+//! Rule self-tests: every example is found through the full scan path, no negative example is.
+use std::sync::Arc;
+
+use keysnare_rules::{Diagnostic, RuleSet};
+
+use crate::Matcher;
+
+/// Scans every rule's examples and negative examples with the whole rule set (prefilter
+/// included) and reports each example its rule does not find and each negative example
+/// it does.
+pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
+    let mut matcher = Matcher::new(Arc::clone(rules));
+    let mut found = Vec::new();
+    let mut diags = Vec::new();
+    for (ri, rule) in rules.rules().iter().enumerate() {
+        let mut report = |message: String| {
+            diags.push(Diagnostic {
+                file: rule.origin.file.clone(),
+                line: Some(rule.origin.line),
+                rule_id: Some(rule.id.clone()),
+                message,
+            })
+        };
+        for (i, ex) in rule.examples.iter().enumerate() {
+            found.clear();
+            matcher.scan(ex.as_bytes(), &mut found);
+            if !found.iter().any(|m| m.rule == ri) {
+                report(format!(
+                    "example {} is not found: {}",
+                    i + 1,
+                    why_not(rules, ri, ex.as_bytes())
+                ));
+            }
+        }
+        for (i, ex) in rule.negative_examples.iter().enumerate() {
+            found.clear();
+            matcher.scan(ex.as_bytes(), &mut found);
+            if let Some(m) = found.iter().find(|m| m.rule == ri) {
+                report(format!(
+                    "negative example {} matches (secret at bytes {}..{})",
+                    i + 1,
+                    m.secret.start,
+                    m.secret.end
+                ));
+            }
+        }
+    }
+    diags
+}
+
+/// Explains why rule `ri` did not find a match in `text`, for the check's message.
+fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
+    let rule = rules.rule(ri);
+    let Some(caps) = rule.regex.captures_iter(text).next() else {
+        return "the pattern does not match it".to_string();
+    };
+    let Some(secret) = caps.get_group(rule.secret_group) else {
+        return "the secret group did not take part in the match".to_string();
+    };
+    let bytes = &text[secret.range()];
+    let h = crate::entropy(bytes);
+    if h < rule.min_entropy {
+        return format!(
+            "the secret's entropy {h:.2} is below min_entropy {}",
+            rule.min_entropy
+        );
+    }
+    if crate::is_placeholder(bytes) {
+        return "the secret looks like a placeholder (example, xxxxx, dummy, ...)".to_string();
+    }
+    if rule.allows_secret(bytes) {
+        return "the rule's allowlist drops the secret".to_string();
+    }
+    if crate::has_allow_marker(text, keysnare_types::Span::new(secret.start, secret.end)) {
+        return "its line has an inline allow marker".to_string();
+    }
+    "the pattern matches but the scan does not find it (keyword or window problem)".to_string()
+}

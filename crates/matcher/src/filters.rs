@@ -1,0 +1,121 @@
+//! The filters a candidate secret passes before it becomes a match.
+use memchr::{memchr, memmem, memrchr};
+
+use keysnare_rules::Rule;
+use keysnare_types::Span;
+
+/// Inline markers that drop every match on their line.
+pub const ALLOW_MARKERS: &[&str] = &["keysnare:allow", "gitleaks:allow", "pragma: allowlist secret"];
+
+/// Substrings (ASCII case-insensitive) that make a secret an obvious placeholder.
+const PLACEHOLDERS: &[&[u8]] = &[
+    b"example",
+    b"xxxxx",
+    b"placeholder",
+    b"changeme",
+    b"dummy",
+    b"redacted",
+    b"your_",
+    b"your-",
+];
+
+/// How far around a match the inline allow marker is looked for on very long lines.
+const MARKER_REACH: usize = 4096;
+
+/// Shannon entropy of `bytes`, in bits per byte (0 for empty input).
+pub fn entropy(bytes: &[u8]) -> f32 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    let h: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    h as f32
+}
+
+/// Whether `secret` is an obvious placeholder: it contains a placeholder word (such as
+/// `example` or `xxxxx`) or is one repeated byte.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    if let Some((&first, rest)) = secret.split_first()
+        && rest.iter().all(|&b| b == first)
+    {
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    PLACEHOLDERS
+        .iter()
+        .any(|p| memmem::find(&lower, p).is_some())
+}
+
+/// Whether the line around `span` holds an inline allow marker. On lines longer than a few
+/// KiB only the neighbourhood of the match is searched.
+pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
+    let lo = span.start.saturating_sub(MARKER_REACH);
+    let hi = hay.len().min(span.end.saturating_add(MARKER_REACH));
+    let line_start = memrchr(b'\n', &hay[lo..span.start]).map_or(lo, |i| lo + i + 1);
+    let line_end = memchr(b'\n', &hay[span.end..hi]).map_or(hi, |i| span.end + i);
+    let line = &hay[line_start..line_end];
+    ALLOW_MARKERS
+        .iter()
+        .any(|m| memmem::find(line, m.as_bytes()).is_some())
+}
+
+/// Applies every filter to the candidate `secret` of `rule`; its entropy when it is kept.
+pub(crate) fn keep(rule: &Rule, hay: &[u8], secret: Span) -> Option<f32> {
+    let bytes = &hay[secret.range()];
+    if bytes.is_empty() {
+        return None;
+    }
+    let h = entropy(bytes);
+    if h < rule.min_entropy
+        || is_placeholder(bytes)
+        || rule.allows_secret(bytes)
+        || has_allow_marker(hay, secret)
+    {
+        return None;
+    }
+    Some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_of_known_strings() {
+        assert_eq!(entropy(b""), 0.0);
+        assert_eq!(entropy(b"aaaa"), 0.0);
+        assert!((entropy(b"abcd") - 2.0).abs() < 1e-6);
+        assert!((entropy(b"0123456789abcdef") - 4.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert!(is_placeholder(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(is_placeholder(b"xxxxxxxxxxxx"));
+        assert!(is_placeholder(b"********"));
+        assert!(is_placeholder(b"your_api_key_here"));
+        assert!(!is_placeholder(b"q8Zt3vLw0pXs"));
+    }
+
+    #[test]
+    fn allow_marker_only_on_the_same_line() {
+        let hay = b"a = SECRET # keysnare:allow\nb = SECRET\n";
+        assert!(has_allow_marker(hay, Span::new(4, 10)));
+        assert!(!has_allow_marker(hay, Span::new(32, 38)));
+        let hay = b"token = SECRET // gitleaks:allow";
+        assert!(has_allow_marker(hay, Span::new(8, 14)));
+        let hay = b"pw: SECRET  # pragma: allowlist secret";
+        assert!(has_allow_marker(hay, Span::new(4, 10)));
+    }
+}
