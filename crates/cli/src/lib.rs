@@ -1,1 +1,306 @@
-//! placeholder
+//! The keysnare command-line front end: parsed arguments → resolved configuration → run →
+//! exit code. The algorithms live in the library crates; this crate only wires them.
+#![deny(missing_docs)]
+
+mod args;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use keysnare_engine::{ScanConfig, ScanOutput};
+use keysnare_report::{Options, Report, Summary};
+use keysnare_rules::{RuleSet, Source};
+use keysnare_walk::SkipReason;
+
+use args::{Cli, ColorChoice, Command, Format, ListFormat, RuleArgs, RulesCommand, ScanArgs};
+
+/// Exit code: nothing found.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code: findings (default of `--exit-code`).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: an error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Runs the command line in `std::env::args` and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules { command } => rules(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return EXIT_CLEAN;
+            }
+            eprintln!("keysnare: error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Loads the built-in pack (unless disabled) and the user's rule files.
+fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
+    let mut sources = if args.no_default_rules {
+        Vec::new()
+    } else {
+        Source::default_pack()
+    };
+    for path in &args.rules {
+        sources.push(Source::read(path).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    if sources.is_empty() {
+        bail!("no rules: --no-default-rules needs at least one --rules FILE");
+    }
+    RuleSet::load(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))
+}
+
+fn scan(args: ScanArgs) -> Result<i32> {
+    let rules = Arc::new(load_rules(&args.rules)?);
+    let cfg = ScanConfig {
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+        excludes: args.exclude.clone(),
+        read_ignore_file: !args.no_ignore_file,
+        ..ScanConfig::new(Arc::clone(&rules))
+    };
+    let stdin = args.paths.iter().any(|p| p == Path::new("-"));
+    if stdin && args.paths.len() > 1 {
+        bail!("`-` (standard input) cannot be combined with other paths");
+    }
+    let out = if stdin {
+        keysnare_engine::scan_reader(&cfg, io::stdin().lock())
+    } else {
+        keysnare_engine::scan_paths(&cfg, &args.paths)?
+    };
+
+    for e in &out.errors {
+        eprintln!(
+            "keysnare: error: {}: {}",
+            e.path.as_deref().unwrap_or("<input>"),
+            e.message
+        );
+    }
+    if args.verbose {
+        for s in &out.skipped {
+            eprintln!("keysnare: skipped {}: {}", s.path, skip_reason(&s.reason));
+        }
+    }
+
+    let summary = summary_of(&out);
+    let report = Report {
+        rules: &rules,
+        findings: &out.findings,
+        summary: &summary,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let opts = Options {
+        show_secrets: args.show_secrets,
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        },
+    };
+    write_report(args.format, args.output.as_deref(), &report, &opts)?;
+    if !args.quiet {
+        eprintln!("{}", keysnare_report::summary_line(&report));
+    }
+    Ok(exit_code(&out, args.exit_code))
+}
+
+/// Findings decide the exit code; without findings, an unreadable input makes it 2.
+fn exit_code(out: &ScanOutput, findings_code: i32) -> i32 {
+    if !out.findings.is_empty() {
+        findings_code
+    } else if !out.errors.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn write_report(format: Format, output: Option<&Path>, report: &Report<'_>, opts: &Options) -> Result<()> {
+    let mut sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let written = match format {
+        Format::Text => keysnare_report::write_text(&mut sink, report, opts),
+        Format::Json => keysnare_report::write_json(&mut sink, report, opts),
+        Format::Jsonl => keysnare_report::write_jsonl(&mut sink, report, opts),
+    };
+    written.context("cannot write the report")
+}
+
+fn skip_reason(r: &SkipReason) -> String {
+    match r {
+        SkipReason::TooLarge { size, limit } => format!(
+            "larger than --max-file-size ({} > {})",
+            keysnare_report::human_bytes(*size),
+            keysnare_report::human_bytes(*limit)
+        ),
+        SkipReason::NotRegular => "not a regular file (FIFO, socket or device)".to_string(),
+        SkipReason::Symlink => "symbolic link (not followed)".to_string(),
+    }
+}
+
+fn summary_of(out: &ScanOutput) -> Summary {
+    Summary {
+        files: out.stats.files,
+        bytes: out.stats.bytes,
+        blobs_scanned: out.stats.blobs_scanned,
+        skipped: out
+            .skipped
+            .iter()
+            .filter(|s| s.reason != SkipReason::Symlink)
+            .map(|s| (s.path.clone(), skip_reason(&s.reason)))
+            .collect(),
+        errors: out
+            .errors
+            .iter()
+            .map(|e| (e.path.clone().unwrap_or_default(), e.message.clone()))
+            .collect(),
+        ignored_findings: out.stats.ignored_findings,
+        elapsed: out.stats.elapsed,
+    }
+}
+
+fn rules(cmd: RulesCommand) -> Result<i32> {
+    match cmd {
+        RulesCommand::List { rules, format } => {
+            let set = load_rules(&rules)?;
+            let mut out = BufWriter::new(io::stdout().lock());
+            match format {
+                ListFormat::Table => list_table(&mut out, &set),
+                ListFormat::Json => list_json(&mut out, &set),
+            }
+            .or_else(|e| if e.kind() == io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })?;
+            Ok(EXIT_CLEAN)
+        }
+        RulesCommand::Check { files } => check(&files),
+    }
+}
+
+fn list_table(w: &mut dyn Write, set: &RuleSet) -> io::Result<()> {
+    let width = set.rules().iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let pw = set.rules().iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    writeln!(w, "{:<width$}  {:<pw$}  {:<8}  {:<10}  NAME", "ID", "PROVIDER", "SEVERITY", "CONFIDENCE")?;
+    for r in set.rules() {
+        writeln!(
+            w,
+            "{:<width$}  {:<pw$}  {:<8}  {:<10}  {}",
+            r.id, r.provider, r.severity, r.confidence, r.name
+        )?;
+    }
+    w.flush()
+}
+
+fn list_json(w: &mut dyn Write, set: &RuleSet) -> io::Result<()> {
+    let rules: Vec<serde_json::Value> = set
+        .rules()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "name": r.name,
+                "provider": r.provider,
+                "description": r.description,
+                "severity": r.severity,
+                "confidence": r.confidence,
+                "keywords": r.keywords.iter().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>(),
+                "min_entropy": r.min_entropy,
+                "references": r.references,
+                "remediation": r.remediation,
+                "tags": r.tags,
+                "source": format!("{}:{}", r.origin.file, r.origin.line),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *w, &rules)?;
+    writeln!(w)?;
+    w.flush()
+}
+
+/// `rules check`: load, lint and run the examples of the given files (or the built-in pack).
+fn check(files: &[PathBuf]) -> Result<i32> {
+    let mut sources = Vec::new();
+    for f in files {
+        match Source::read(f) {
+            Ok(s) => sources.push(s),
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(EXIT_ERROR);
+            }
+        }
+    }
+    let checking_defaults = sources.is_empty();
+    if checking_defaults {
+        sources = Source::default_pack();
+    }
+    let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
+    let set = match RuleSet::load(&sources) {
+        Ok(set) => Arc::new(set),
+        Err(e) => {
+            for d in e.diagnostics() {
+                println!("{d}");
+            }
+            println!("rules check: {} problems", e.diagnostics().len());
+            return Ok(EXIT_FINDINGS);
+        }
+    };
+    let mut diags = set.lint();
+    diags.extend(keysnare_matcher::check_examples(&set));
+    // Ids must also be unique against the built-in pack the files will be used with.
+    if !checking_defaults && let Ok(defaults) = RuleSet::default_pack() {
+        for r in set.rules() {
+            if defaults.position(&r.id).is_some() {
+                diags.push(keysnare_rules::Diagnostic {
+                    file: r.origin.file.clone(),
+                    line: Some(r.origin.line),
+                    rule_id: Some(r.id.clone()),
+                    message: "id is already used by a built-in rule".to_string(),
+                });
+            }
+        }
+    }
+    diags.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    for d in &diags {
+        println!("{d}");
+    }
+    let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
+    let negatives: usize = set.rules().iter().map(|r| r.negative_examples.len()).sum();
+    if diags.is_empty() {
+        println!(
+            "rules check: ok: {} rules in {} files; {examples} examples found, {negatives} negative examples not found",
+            set.len(),
+            names.len()
+        );
+        Ok(EXIT_CLEAN)
+    } else {
+        println!("rules check: {} problems in {} rules", diags.len(), set.len());
+        Ok(EXIT_FINDINGS)
+    }
+}

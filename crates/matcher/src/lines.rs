@@ -76,15 +76,15 @@ fn count_chars(bytes: &[u8]) -> usize {
     }
 }
 
-/// The text of the line holding `secret`, cut to at most `reach` bytes on each side of it.
-/// Returns the snippet and whether it was cut.
-pub fn line_snippet(locator: &Locator<'_>, hay: &[u8], secret: Span, reach: usize) -> (Vec<u8>, bool) {
+/// The text of the line holding the start of `secret`, cut to at most `reach` bytes on
+/// each side of it. Returns the snippet and the part of it that is the secret (a secret
+/// that goes on past the line is cut at the line's end).
+pub fn line_snippet(locator: &Locator<'_>, hay: &[u8], secret: Span, reach: usize) -> (Vec<u8>, Span) {
     let line = locator.line_span(secret.start);
     let start = line.start.max(secret.start.saturating_sub(reach));
-    let end = line.end.max(secret.start).min(secret.end.max(line.start).saturating_add(reach));
-    let end = end.max(start);
-    let cut = start > line.start || end < line.end;
-    (hay[start..end].to_vec(), cut)
+    let end = line.end.min(secret.end.saturating_add(reach)).max(secret.start);
+    let in_line = Span::new(secret.start - start, secret.end.min(end) - start);
+    (hay[start..end].to_vec(), in_line)
 }
 
 #[cfg(test)]
@@ -118,11 +118,15 @@ mod tests {
     fn snippets_are_cut_around_the_secret() {
         let hay = b"0123456789SECRET0123456789\nnext";
         let l = Locator::new(hay);
-        let (s, cut) = line_snippet(&l, hay, Span::new(10, 16), 3);
+        let (s, at) = line_snippet(&l, hay, Span::new(10, 16), 3);
         assert_eq!(s, b"789SECRET012");
-        assert!(cut);
-        let (s, cut) = line_snippet(&l, hay, Span::new(10, 16), 100);
+        assert_eq!(at, Span::new(3, 9));
+        let (s, at) = line_snippet(&l, hay, Span::new(10, 16), 100);
         assert_eq!(s, b"0123456789SECRET0123456789");
-        assert!(!cut);
+        assert_eq!(at, Span::new(10, 16));
+        // A secret running over the line's end is cut there.
+        let (s, at) = line_snippet(&l, hay, Span::new(20, 30), 100);
+        assert_eq!(s, b"0123456789SECRET0123456789");
+        assert_eq!(at, Span::new(20, 26));
     }
 }

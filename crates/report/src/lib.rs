@@ -1,1 +1,153 @@
-//! placeholder
+//! keysnare report sinks: text for people, JSON and JSON Lines for tools.
+//!
+//! Reporters are given the finished [`Report`] (findings, the rules that found them, and the
+//! scan's counters) and write it to any `io::Write`. They never print a secret whole unless
+//! [`Options::show_secrets`] is set: by default a secret shows as a short prefix and `…`,
+//! in the secret field and inside the matched line alike.
+//!
+//! The JSON schema is documented in `docs/JSON.md`.
+#![deny(missing_docs)]
+
+mod json;
+mod text;
+
+use std::io;
+use std::time::Duration;
+
+use bstr::ByteSlice;
+
+use keysnare_rules::{Rule, RuleSet};
+use keysnare_types::{Finding, Location, Severity};
+
+pub use json::{write_json, write_jsonl};
+pub use text::{human_bytes, summary_line, write_text};
+
+/// What a reporter needs to know about the scan besides its findings.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Inputs read.
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Unique blobs scanned.
+    pub blobs_scanned: u64,
+    /// Inputs skipped by policy: `(path, reason)`.
+    pub skipped: Vec<(String, String)>,
+    /// Inputs that could not be read: `(path, message)`.
+    pub errors: Vec<(String, String)>,
+    /// Findings dropped because the ignore file lists them.
+    pub ignored_findings: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// A finished scan, ready to write.
+pub struct Report<'a> {
+    /// The rules the scan ran with (findings name them by id).
+    pub rules: &'a RuleSet,
+    /// The findings.
+    pub findings: &'a [Finding],
+    /// Counters and problems.
+    pub summary: &'a Summary,
+}
+
+impl<'a> Report<'a> {
+    /// The rule that made `finding`.
+    pub fn rule_of(&self, finding: &Finding) -> Option<&'a Rule> {
+        self.rules.position(&finding.rule_id).map(|i| self.rules.rule(i))
+    }
+
+    /// Total number of locations.
+    pub fn location_count(&self) -> usize {
+        self.findings.iter().map(|f| f.locations.len()).sum()
+    }
+
+    /// Finding counts per severity, most severe first, leaving out zeros.
+    pub fn severity_counts(&self) -> Vec<(Severity, usize)> {
+        let mut counts = [0usize; 4];
+        for f in self.findings {
+            if let Some(r) = self.rule_of(f) {
+                counts[r.severity as usize] += 1;
+            }
+        }
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low]
+            .into_iter()
+            .map(|s| (s, counts[s as usize]))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// How to write a report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Print secrets whole instead of redacted.
+    pub show_secrets: bool,
+    /// Use ANSI colours (text only).
+    pub color: bool,
+}
+
+/// The redacted form of a secret: a short prefix (at most 6 characters, at most a quarter
+/// of the secret, never a line break), then `…`.
+pub fn redact(secret: &[u8]) -> String {
+    let text = secret.to_str_lossy();
+    let chars = text.chars().count();
+    let keep = (chars / 4).min(6);
+    let prefix: String = text
+        .chars()
+        .take(keep)
+        .take_while(|c| *c != '\n' && *c != '\r')
+        .collect();
+    format!("{prefix}…")
+}
+
+/// The secret as a report shows it under `opts`.
+pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
+    if opts.show_secrets {
+        secret.to_str_lossy().into_owned()
+    } else {
+        redact(secret)
+    }
+}
+
+/// The location's line as a report shows it: the secret redacted unless asked, control
+/// characters other than tab replaced.
+pub fn shown_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
+    let line = loc.line_text.as_slice();
+    let s = loc.line_secret;
+    let raw = if opts.show_secrets || s.end > line.len() || s.start > s.end {
+        line.to_str_lossy().into_owned()
+    } else {
+        format!(
+            "{}{}{}",
+            line[..s.start].to_str_lossy(),
+            redact(&finding.secret),
+            line[s.end..].to_str_lossy()
+        )
+    };
+    raw.chars()
+        .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// Writes to `w`, treating a closed pipe as the normal end of output.
+pub(crate) fn finish(r: io::Result<()>) -> io::Result<()> {
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_a_short_prefix() {
+        assert_eq!(redact(b"AKIAQ3VLM7TPRZ2WK4HD"), "AKIAQ…");
+        assert_eq!(redact(b"hunter2!"), "hu…");
+        assert_eq!(redact(b"abc"), "…");
+        assert_eq!(redact(b"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"), "ghp_01…");
+        assert_eq!(redact(b"ab\ncdefghijkl"), "ab…");
+    }
+}

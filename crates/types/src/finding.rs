@@ -34,7 +34,7 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -63,7 +63,7 @@ impl Confidence {
 
 impl fmt::Display for Confidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -161,10 +161,13 @@ pub struct Location {
     pub secret_span: Span,
     /// Start of the secret.
     pub start: Position,
-    /// End of the secret (inclusive: the position of its last character).
+    /// End of the secret (exclusive: the position just after its last character).
     pub end: Position,
-    /// The line holding the start of the secret, without its line terminator.
+    /// The line holding the start of the secret, without its line terminator; on long
+    /// lines only the neighbourhood of the secret.
     pub line_text: BString,
+    /// The part of `line_text` that is the secret (for redaction).
+    pub line_secret: Span,
 }
 
 /// One secret found by one rule, with every place it occurs.

@@ -1,0 +1,178 @@
+//! What the user typed: clap definitions, parsed before anything is resolved.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing found
+  1  findings (change with --exit-code)
+  2  error: bad arguments or rules, or an input that could not be read (when nothing was found)";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keysnare",
+    version,
+    about = "Find leaked credentials in files, directories and standard input",
+    after_help = EXIT_CODES,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files, directories or standard input for credentials
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// List and check detection rules
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// Load extra rules from FILE (TOML, see docs/RULES.md); repeatable
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rule pack
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Files and directories to scan; `-` reads standard input
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report format
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Leave out paths matching PATTERN (.gitignore syntax, relative to each scanned
+    /// directory); repeatable. `.keysnareignore` at a scanned directory's root adds more
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+    /// Do not read `.keysnareignore`
+    #[arg(long)]
+    pub no_ignore_file: bool,
+    /// Skip files larger than SIZE (bytes, or with a unit: 512K, 64MiB, 1G)
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Print secrets whole instead of redacted (`AKIAQ…`)
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when something is found
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub exit_code: i32,
+    /// Worker threads (default: one per core)
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Colour in the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// List skipped files on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Do not print the summary line on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the loaded rules
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Output format
+        #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Validate rule files and run every rule's examples through the full scan path
+    #[command(after_help = "\
+Without FILES, checks the built-in pack. Each problem is one line: FILE:LINE: rule ID: what is wrong.
+Exit codes: 0 every rule passes, 1 a rule has a problem, 2 a file cannot be read.")]
+    Check {
+        /// Rule files to check (default: the built-in pack)
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped by file, for people
+    Text,
+    /// One JSON document (docs/JSON.md)
+    Json,
+    /// One JSON object per finding per line
+    Jsonl,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// Aligned columns
+    Table,
+    /// A JSON array
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset
+    Auto,
+    /// Always colour
+    Always,
+    /// Never colour
+    Never,
+}
+
+/// Parses `1234`, `512K`, `64MiB`, `1.5G`: K, M, G (with or without `iB`/`B`) are powers of 1024.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 1048576, 512K or 64MiB"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit {other:?}: use K, M, G or T")),
+    };
+    Ok((value * mult as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

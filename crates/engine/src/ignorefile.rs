@@ -1,0 +1,140 @@
+//! `.keysnareignore`: fingerprints of accepted findings and gitignore-style path patterns.
+use std::collections::HashSet;
+use std::path::Path;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use keysnare_types::Fingerprint;
+
+use crate::Error;
+
+/// The name of the ignore file read at the root of each scanned directory.
+pub const IGNORE_FILE_NAME: &str = ".keysnareignore";
+
+/// What an ignore file and `--exclude` patterns leave out.
+#[derive(Clone, Debug)]
+pub struct Exclusions {
+    paths: Gitignore,
+    fingerprints: HashSet<Fingerprint>,
+}
+
+impl Exclusions {
+    /// Builds exclusions rooted at `root` from the text of an ignore file (if any) and extra
+    /// path patterns.
+    ///
+    /// Each line of an ignore file is blank, a `#` comment, a fingerprint (32 hex digits,
+    /// optionally followed by a `#` comment), or a path pattern with `.gitignore` syntax
+    /// (`rules/`, `*.pem`, `/fixtures/**/*.txt`, `!keep.txt`).
+    pub fn new(
+        root: &Path,
+        ignore_file: Option<(&Path, &str)>,
+        patterns: &[String],
+    ) -> Result<Exclusions, Error> {
+        let mut b = GitignoreBuilder::new(root);
+        let mut fingerprints = HashSet::new();
+        if let Some((file, text)) = ignore_file {
+            for (n, line) in text.lines().enumerate() {
+                let trimmed = line.trim();
+                if trimmed.is_empty() || trimmed.starts_with('#') {
+                    continue;
+                }
+                let first = trimmed.split_whitespace().next().unwrap_or("");
+                if let Ok(fp) = Fingerprint::from_hex(first) {
+                    fingerprints.insert(fp);
+                    continue;
+                }
+                b.add_line(Some(file.to_path_buf()), line).map_err(|e| {
+                    Error::Config(format!("{}:{}: {e}", file.display(), n + 1))
+                })?;
+            }
+        }
+        for p in patterns {
+            b.add_line(None, p)
+                .map_err(|e| Error::Config(format!("--exclude {p:?}: {e}")))?;
+        }
+        let paths = b
+            .build()
+            .map_err(|e| Error::Config(format!("path patterns: {e}")))?;
+        Ok(Exclusions {
+            paths,
+            fingerprints,
+        })
+    }
+
+    /// Nothing excluded.
+    pub fn none() -> Exclusions {
+        Exclusions {
+            paths: Gitignore::empty(),
+            fingerprints: HashSet::new(),
+        }
+    }
+
+    /// Reads `root/.keysnareignore` when it exists, and adds `patterns`.
+    pub fn load(root: &Path, patterns: &[String]) -> Result<Exclusions, Error> {
+        let file = root.join(IGNORE_FILE_NAME);
+        match std::fs::read(&file) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Error::Config(format!("{}: not valid UTF-8", file.display()))
+                })?;
+                Exclusions::new(root, Some((&file, &text)), patterns)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Exclusions::new(root, None, patterns)
+            }
+            Err(e) => Err(Error::Config(format!("{}: {e}", file.display()))),
+        }
+    }
+
+    /// Whether `path` (or a directory above it) is excluded.
+    pub fn excludes_path(&self, path: &Path, is_dir: bool) -> bool {
+        if self.paths.is_empty() {
+            return false;
+        }
+        let path = path.strip_prefix("./").unwrap_or(path);
+        if !path.starts_with(self.paths.path()) && path.is_absolute() {
+            return false;
+        }
+        self.paths
+            .matched_path_or_any_parents(path, is_dir)
+            .is_ignore()
+    }
+
+    /// Whether a finding with this fingerprint was accepted.
+    pub fn excludes_fingerprint(&self, fp: &Fingerprint) -> bool {
+        self.fingerprints.contains(fp)
+    }
+
+    /// Number of fingerprint entries.
+    pub fn fingerprint_count(&self) -> usize {
+        self.fingerprints.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_fingerprints_or_patterns() {
+        let fp = Fingerprint::of("r", b"s");
+        let text = format!("# accepted\n{fp}  # test key\nrules/\n*.pem\n!keep.pem\n");
+        let x = Exclusions::new(Path::new("/repo"), Some((Path::new("/repo/.keysnareignore"), &text)), &[])
+            .unwrap();
+        assert!(x.excludes_fingerprint(&fp));
+        assert!(!x.excludes_fingerprint(&Fingerprint::of("r", b"t")));
+        assert!(x.excludes_path(Path::new("/repo/rules/aws.toml"), false));
+        assert!(x.excludes_path(Path::new("/repo/rules"), true));
+        assert!(x.excludes_path(Path::new("/repo/a/b.pem"), false));
+        assert!(!x.excludes_path(Path::new("/repo/keep.pem"), false));
+        assert!(!x.excludes_path(Path::new("/repo/src/rules.rs"), false));
+    }
+
+    #[test]
+    fn relative_roots_work() {
+        let x = Exclusions::new(Path::new("."), None, &["fixtures/".to_string()]).unwrap();
+        assert!(x.excludes_path(Path::new("./fixtures/a.txt"), false));
+        assert!(x.excludes_path(Path::new("fixtures/a.txt"), false));
+        assert!(!x.excludes_path(Path::new("./src/a.txt"), false));
+    }
+}

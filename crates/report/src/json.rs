@@ -1,0 +1,181 @@
+//! JSON (one document) and JSON Lines (one finding per line).
+use std::io::{self, Write};
+
+use bstr::ByteSlice;
+use serde::Serialize;
+
+use keysnare_types::{Finding, Location, Provenance};
+
+use crate::{Options, Report, finish, shown_line, shown_secret};
+
+/// Version of the JSON schema (`docs/JSON.md`); bumped on incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonLocation {
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    line_text: String,
+    blob_id: String,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    fingerprint: String,
+    rule_id: &'a str,
+    rule_name: &'a str,
+    provider: &'a str,
+    severity: &'a str,
+    confidence: &'a str,
+    secret: String,
+    secret_redacted: bool,
+    entropy: f32,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    line_text: String,
+    locations: Vec<JsonLocation>,
+    remediation: &'a str,
+    references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSkip<'a> {
+    path: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: u64,
+    bytes: u64,
+    blobs_scanned: u64,
+    findings: usize,
+    locations: usize,
+    ignored_findings: u64,
+    skipped: usize,
+    errors: usize,
+    elapsed_ms: u128,
+}
+
+#[derive(Serialize)]
+struct JsonTool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    schema_version: u32,
+    tool: JsonTool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: JsonSummary,
+    skipped: Vec<JsonSkip<'a>>,
+    errors: Vec<JsonError<'a>>,
+}
+
+fn path_of(loc: &Location) -> String {
+    match &loc.provenance {
+        Provenance::File { path } => path.to_str_lossy().into_owned(),
+        Provenance::Stdin => "<stdin>".to_string(),
+    }
+}
+
+fn location(f: &Finding, loc: &Location, opts: &Options) -> JsonLocation {
+    JsonLocation {
+        path: path_of(loc),
+        line: loc.start.line,
+        column: loc.start.column,
+        end_line: loc.end.line,
+        end_column: loc.end.column,
+        line_text: shown_line(f, loc, opts),
+        blob_id: loc.blob.to_string(),
+    }
+}
+
+fn finding<'a>(report: &'a Report<'a>, f: &'a Finding, opts: &Options) -> JsonFinding<'a> {
+    let rule = report.rule_of(f);
+    let locations: Vec<JsonLocation> = f.locations.iter().map(|l| location(f, l, opts)).collect();
+    let first = &locations[0];
+    JsonFinding {
+        fingerprint: f.fingerprint.to_string(),
+        rule_id: &f.rule_id,
+        rule_name: rule.map_or("", |r| r.name.as_str()),
+        provider: rule.map_or("", |r| r.provider.as_str()),
+        severity: rule.map_or("", |r| r.severity.as_str()),
+        confidence: rule.map_or("", |r| r.confidence.as_str()),
+        secret: shown_secret(&f.secret, opts),
+        secret_redacted: !opts.show_secrets,
+        entropy: (f.entropy * 1000.0).round() / 1000.0,
+        path: first.path.clone(),
+        line: first.line,
+        column: first.column,
+        end_line: first.end_line,
+        end_column: first.end_column,
+        line_text: first.line_text.clone(),
+        remediation: rule.map_or("", |r| r.remediation.as_str()),
+        references: rule.map_or(&[], |r| r.references.as_slice()),
+        locations,
+    }
+}
+
+/// Writes the whole report as one JSON document.
+pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
+    let s = report.summary;
+    let doc = JsonDocument {
+        schema_version: SCHEMA_VERSION,
+        tool: JsonTool {
+            name: "keysnare",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: report.findings.iter().map(|f| finding(report, f, opts)).collect(),
+        summary: JsonSummary {
+            files: s.files,
+            bytes: s.bytes,
+            blobs_scanned: s.blobs_scanned,
+            findings: report.findings.len(),
+            locations: report.location_count(),
+            ignored_findings: s.ignored_findings,
+            skipped: s.skipped.len(),
+            errors: s.errors.len(),
+            elapsed_ms: s.elapsed.as_millis(),
+        },
+        skipped: s
+            .skipped
+            .iter()
+            .map(|(path, reason)| JsonSkip { path, reason })
+            .collect(),
+        errors: s
+            .errors
+            .iter()
+            .map(|(path, message)| JsonError { path, message })
+            .collect(),
+    };
+    finish((|| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        writeln!(w)?;
+        w.flush()
+    })())
+}
+
+/// Writes one finding per line, each flushed as it is written.
+pub fn write_jsonl(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
+    finish((|| {
+        for f in report.findings {
+            serde_json::to_writer(&mut *w, &finding(report, f, opts))?;
+            writeln!(w)?;
+        }
+        w.flush()
+    })())
+}

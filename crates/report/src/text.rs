@@ -1,0 +1,161 @@
+//! The text report, for people: grouped by file, one block per finding, what to do at the end.
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+
+use keysnare_types::{Finding, Location, Severity};
+
+use crate::{Options, Report, finish, shown_line, shown_secret};
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Critical => AnsiColor::Red.on_default().effects(Effects::BOLD),
+        Severity::High => AnsiColor::Red.on_default(),
+        Severity::Medium => AnsiColor::Yellow.on_default(),
+        Severity::Low => AnsiColor::Cyan.on_default(),
+    }
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Writes the findings grouped by file, then what to do about each kind of secret found.
+/// Writes nothing when there is no finding (the summary goes to stderr separately).
+pub fn write_text(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
+    finish(write_text_inner(w, report, opts))
+}
+
+fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
+    let p = Painter { color: opts.color };
+    let mut by_path: BTreeMap<String, Vec<(&Location, &Finding)>> = BTreeMap::new();
+    for f in report.findings {
+        for loc in &f.locations {
+            by_path
+                .entry(loc.provenance.display_path().into_owned())
+                .or_default()
+                .push((loc, f));
+        }
+    }
+    let bold = Style::new().effects(Effects::BOLD);
+    let dim = Style::new().effects(Effects::DIMMED);
+    for (path, mut items) in by_path {
+        items.sort_by_key(|(l, f)| (l.start, &f.rule_id));
+        writeln!(w, "{}", p.paint(bold, &path))?;
+        for (loc, f) in items {
+            let rule = report.rule_of(f);
+            let sev = rule.map_or(Severity::Low, |r| r.severity);
+            let pos = format!("{}:{}", loc.start.line, loc.start.column);
+            let sev_text = format!("{:<8}", sev.as_str().to_uppercase());
+            writeln!(
+                w,
+                "  {pos:<9} {} {} ({})",
+                p.paint(severity_style(sev), &sev_text),
+                rule.map_or(f.rule_id.as_str(), |r| r.name.as_str()),
+                f.rule_id,
+            )?;
+            writeln!(
+                w,
+                "            {} {}   {} {}",
+                p.paint(dim, "secret"),
+                shown_secret(&f.secret, opts).escape_debug(),
+                p.paint(dim, "fingerprint"),
+                f.fingerprint,
+            )?;
+            writeln!(w, "            {} {}", p.paint(dim, "line  "), shown_line(f, loc, opts).trim())?;
+        }
+        writeln!(w)?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut fixes = Vec::new();
+    for f in report.findings {
+        if let Some(r) = report.rule_of(f)
+            && seen.insert(r.id.as_str())
+            && !r.remediation.is_empty()
+        {
+            fixes.push(r);
+        }
+    }
+    fixes.sort_by_key(|r| (std::cmp::Reverse(r.severity), r.id.as_str()));
+    if !fixes.is_empty() {
+        writeln!(w, "{}", p.paint(bold, "What to do"))?;
+        for r in fixes {
+            writeln!(w, "  {} ({}, {}):", r.name, r.provider, r.id)?;
+            for line in r.remediation.lines() {
+                writeln!(w, "    {}", line.trim_end())?;
+            }
+            if let Some(url) = r.references.first() {
+                writeln!(w, "    See {url}")?;
+            }
+        }
+        writeln!(w, "  Accept a finding that is not a secret with `keysnare:allow` on its line, or its fingerprint in .keysnareignore.")?;
+    }
+    w.flush()
+}
+
+/// The one-line summary for stderr: what was scanned, in how long, what was found, and
+/// what was skipped.
+pub fn summary_line(report: &Report<'_>) -> String {
+    let s = report.summary;
+    let mut line = format!(
+        "keysnare: scanned {} {} ({}) in {:.2}s: ",
+        s.files,
+        if s.files == 1 { "file" } else { "files" },
+        human_bytes(s.bytes),
+        s.elapsed.as_secs_f64()
+    );
+    let n = report.findings.len();
+    if n == 0 {
+        line.push_str("no findings");
+    } else {
+        let counts: Vec<String> = report
+            .severity_counts()
+            .iter()
+            .map(|(sev, c)| format!("{c} {sev}"))
+            .collect();
+        let places = report.location_count();
+        line.push_str(&format!(
+            "{n} {} ({}) in {places} {}",
+            if n == 1 { "finding" } else { "findings" },
+            counts.join(", "),
+            if places == 1 { "place" } else { "places" },
+        ));
+    }
+    if s.ignored_findings > 0 {
+        line.push_str(&format!("; {} ignored by .keysnareignore", s.ignored_findings));
+    }
+    if !s.skipped.is_empty() {
+        line.push_str(&format!("; {} skipped (-v lists them)", s.skipped.len()));
+    }
+    if !s.errors.is_empty() {
+        line.push_str(&format!(
+            "; {} {}",
+            s.errors.len(),
+            if s.errors.len() == 1 { "error" } else { "errors" }
+        ));
+    }
+    line
+}
+
+/// `1.5 MiB`-style sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
