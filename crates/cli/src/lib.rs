@@ -273,10 +273,16 @@ fn check(files: &[PathBuf]) -> Result<i32> {
     };
     let mut diags = set.lint();
     diags.extend(keysnare_matcher::check_examples(&set));
-    // Ids must also be unique against the built-in pack the files will be used with.
+    // Ids must also be unique against the built-in pack the files will be used with
+    // (a file of the pack itself, checked by path while it is edited, is not a clash).
     if !checking_defaults && let Ok(defaults) = RuleSet::default_pack() {
         for r in set.rules() {
-            if defaults.position(&r.id).is_some() {
+            let file_name = Path::new(&r.origin.file).file_name().map(|n| n.to_string_lossy());
+            let clash = defaults.position(&r.id).is_some_and(|i| {
+                let builtin = &defaults.rule(i).origin.file;
+                file_name.as_deref().is_none_or(|n| builtin != &format!("default:{n}"))
+            });
+            if clash {
                 diags.push(keysnare_rules::Diagnostic {
                     file: r.origin.file.clone(),
                     line: Some(r.origin.line),

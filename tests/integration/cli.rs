@@ -1,0 +1,355 @@
+//! Formats, exit codes, stdin, size cap, redaction, errors.
+use predicates::prelude::*;
+
+use crate::util::*;
+
+fn tree_with_key(seed: u64) -> (Tree, String) {
+    let t = Tree::new();
+    let key = aws_key_id(seed);
+    t.write("app/settings.env", format!("# settings\nAWS_ACCESS_KEY_ID={key}\n"));
+    t.write("README.md", "nothing to see\n");
+    (t, key)
+}
+
+#[test]
+fn clean_tree_exits_zero_with_summary() {
+    let t = Tree::new();
+    t.write("a.txt", "hello\n");
+    keysnare()
+        .args(["scan"])
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::contains("scanned 1 file").and(predicate::str::contains("no findings")));
+}
+
+#[test]
+fn findings_exit_one_and_exit_code_overrides() {
+    let (t, _) = tree_with_key(1);
+    keysnare().arg("scan").arg(t.path()).assert().code(1);
+    keysnare()
+        .args(["scan", "--exit-code", "7"])
+        .arg(t.path())
+        .assert()
+        .code(7);
+}
+
+#[test]
+fn text_report_is_grouped_by_file_and_redacted() {
+    let (t, key) = tree_with_key(2);
+    let out = keysnare()
+        .current_dir(t.path())
+        .args(["scan", "."])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.starts_with("app/settings.env\n"), "{stdout}");
+    assert!(stdout.contains("2:19"), "{stdout}");
+    assert!(stdout.contains("aws.access-key-id"), "{stdout}");
+    assert!(stdout.contains("What to do"), "{stdout}");
+    assert!(!stdout.contains(&key) && !stderr.contains(&key), "secret printed");
+    assert!(stdout.contains(&format!("{}…", &key[..5])), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "no colour when not a terminal");
+}
+
+#[test]
+fn json_report_has_every_documented_field() {
+    let (t, key) = tree_with_key(3);
+    let out = keysnare()
+        .current_dir(t.path())
+        .args(["scan", ".", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["schema_version"], 1);
+    let f = &doc["findings"][0];
+    assert_eq!(f["rule_id"], "aws.access-key-id");
+    assert_eq!(f["path"], "app/settings.env");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["column"], 19);
+    assert_eq!(f["end_line"], 2);
+    assert_eq!(f["end_column"], 39);
+    assert_eq!(f["secret_redacted"], true);
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 32);
+    for field in ["rule_name", "provider", "severity", "confidence", "entropy", "line_text", "remediation"] {
+        assert!(!f[field].is_null(), "missing {field}");
+    }
+    assert_eq!(f["locations"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["summary"]["findings"], 1);
+    assert!(!String::from_utf8_lossy(&out).contains(&key));
+}
+
+#[test]
+fn jsonl_is_one_finding_per_line_and_show_secrets_prints_them() {
+    let t = Tree::new();
+    let k1 = aws_key_id(4);
+    let k2 = aws_key_id(5);
+    t.write("a.yml", format!("id: {k1}\n"));
+    t.write("b.py", format!("ID = '{k2}'\n"));
+    let out = keysnare()
+        .args(["scan", "--format", "jsonl", "--show-secrets"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let secrets: Vec<&str> = lines.iter().map(|l| l["secret"].as_str().unwrap()).collect();
+    assert!(secrets.contains(&k1.as_str()) && secrets.contains(&k2.as_str()));
+    assert!(lines.iter().all(|l| l["secret_redacted"] == false));
+}
+
+#[test]
+fn same_content_in_two_files_is_one_finding_with_two_locations() {
+    let t = Tree::new();
+    let key = aws_key_id(6);
+    t.write("one/.env", format!("K={key}\n"));
+    t.write("two/.env", format!("K={key}\n"));
+    let out = keysnare()
+        .args(["scan", "-f", "json"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["locations"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["summary"]["blobs_scanned"], 1);
+}
+
+#[test]
+fn stdin_is_scanned_with_dash() {
+    let key = aws_key_id(7);
+    let out = keysnare()
+        .args(["scan", "-", "-f", "json"])
+        .write_stdin(format!("export AWS_ACCESS_KEY_ID={key}\n"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["path"], "<stdin>");
+    assert_eq!(doc["findings"][0]["column"], 26);
+    keysnare()
+        .args(["scan", "-"])
+        .write_stdin("nothing here\n")
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn max_file_size_skips_and_counts() {
+    let t = Tree::new();
+    let key = aws_key_id(8);
+    t.write("big.txt", format!("{}\nK={key}\n", "x".repeat(2000)));
+    t.write("small.txt", "ok\n");
+    keysnare()
+        .args(["scan", "--max-file-size", "1K"])
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 skipped"));
+    keysnare()
+        .args(["scan", "-v", "--max-file-size", "1K"])
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("big.txt").and(predicate::str::contains("larger than --max-file-size")));
+    keysnare().arg("scan").arg(t.path()).assert().code(1);
+    keysnare()
+        .args(["scan", "--max-file-size", "lots"])
+        .arg(t.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a size"));
+}
+
+#[test]
+fn missing_path_is_an_error_but_other_paths_are_scanned() {
+    let (t, _) = tree_with_key(9);
+    keysnare()
+        .arg("scan")
+        .arg(t.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope").and(predicate::str::contains("error")));
+    // Findings win over errors in the exit code; the error is still reported.
+    keysnare()
+        .arg("scan")
+        .arg(t.path().join("nope"))
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope"));
+}
+
+#[test]
+fn unreadable_file_is_reported_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let (t, _) = tree_with_key(10);
+    let p = t.write("locked.txt", "secret stuff\n");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&p).is_ok() {
+        // Running as root: permissions do not stop reads, nothing to test here.
+        return;
+    }
+    keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("locked.txt"));
+}
+
+#[test]
+fn bad_rule_file_names_file_line_and_rule() {
+    let t = Tree::new();
+    let rules = t.write(
+        "bad.toml",
+        "[[rules]]\nid = \"my.rule\"\nname = \"n\"\nprovider = \"p\"\npattern = '(x+)'\nseverity = \"high\"\n",
+    );
+    keysnare()
+        .args(["scan", "--rules"])
+        .arg(&rules)
+        .arg(t.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.toml:1")
+                .and(predicate::str::contains("my.rule"))
+                .and(predicate::str::contains("bounded")),
+        );
+    let unknown = t.write(
+        "unknown.toml",
+        "[[rules]]\nid = \"my.rule\"\nname = \"n\"\nprovider = \"p\"\npattern = '(x)'\nseverity = \"high\"\ncolour = 1\n",
+    );
+    keysnare()
+        .args(["rules", "check"])
+        .arg(&unknown)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("unknown.toml:7").and(predicate::str::contains("colour")));
+}
+
+#[test]
+fn custom_rules_are_used_and_checked() {
+    let t = Tree::new();
+    let token = format!("zzt_{}", fake(ALNUM, 20, 11));
+    let rules = t.write(
+        "mine.toml",
+        format!(
+            r#"[[rules]]
+id = "acme.token"
+name = "Acme token"
+provider = "Acme"
+description = "An Acme API token."
+pattern = '''\b(?P<secret>zzt_[A-Za-z0-9]{{20}})\b'''
+min_entropy = 3.0
+severity = "high"
+references = ["https://acme.test/docs"]
+remediation = "Revoke it in the Acme console."
+examples = ["ACME={token}", "acme: {token}"]
+negative_examples = ["zzt_short"]
+"#
+        ),
+    );
+    keysnare().args(["rules", "check"]).arg(&rules).assert().code(0).stdout(predicate::str::contains("ok: 1 rules"));
+    t.write("src/main.py", format!("ACME = \"{token}\"\n"));
+    keysnare()
+        .args(["scan", "--no-default-rules", "--rules"])
+        .arg(&rules)
+        .arg(t.path().join("src"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("acme.token"));
+    // A failing example is reported precisely.
+    let broken = std::fs::read_to_string(&rules).unwrap().replace("zzt_short", &token);
+    let broken_path = t.write("broken.toml", broken);
+    keysnare()
+        .args(["rules", "check"])
+        .arg(&broken_path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("broken.toml:1: rule acme.token: negative example 1 matches"));
+}
+
+#[test]
+fn inline_allow_and_ignore_file() {
+    let t = Tree::new();
+    let k1 = aws_key_id(12);
+    let k2 = aws_key_id(13);
+    t.write("a.env", format!("A={k1} # keysnare:allow\n"));
+    t.write("fixtures/b.env", format!("B={k2}\n"));
+    keysnare().arg("scan").arg(t.path()).assert().code(1);
+    t.write(".keysnareignore", "# test data\nfixtures/\n");
+    keysnare().arg("scan").arg(t.path()).assert().code(0);
+    keysnare()
+        .args(["scan", "--no-ignore-file"])
+        .arg(t.path())
+        .assert()
+        .code(1);
+    // A fingerprint entry hides exactly that finding.
+    t.write(".keysnareignore", "");
+    let out = keysnare().args(["scan", "-f", "json"]).arg(t.path()).output().unwrap();
+    let fp = json(&out.stdout)["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    t.write(".keysnareignore", format!("{fp}  # accepted: test key\n"));
+    keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 ignored"));
+    keysnare()
+        .args(["scan", "--exclude", "*.env", "--no-ignore-file"])
+        .arg(t.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn rules_list_formats() {
+    keysnare()
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("aws.access-key-id").and(predicate::str::starts_with("ID ")));
+    let out = keysnare().args(["rules", "list", "--format", "json"]).output().unwrap();
+    let v = json(&out.stdout);
+    let arr = v.as_array().unwrap();
+    assert!(arr.len() >= 60, "{} rules", arr.len());
+    assert!(arr.iter().all(|r| !r["remediation"].as_str().unwrap().is_empty()));
+}
+
+#[test]
+fn builtin_pack_passes_its_own_check() {
+    keysnare()
+        .args(["rules", "check"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("rules check: ok"));
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    keysnare().args(["scan", "--format", "xml"]).assert().code(2);
+    keysnare().args(["frobnicate"]).assert().code(2);
+    keysnare().args(["scan", "-", "."]).assert().code(2);
+    keysnare().arg("--help").assert().code(0).stdout(predicate::str::contains("Exit codes"));
+}

@@ -1,0 +1,1 @@
+//! The fixture tree: secrets of many kinds in many file types.

@@ -1,0 +1,75 @@
+//! Helpers: temporary trees, the binary, and fake secrets assembled at run time.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The `keysnare` binary built for this test run.
+pub fn keysnare() -> Command {
+    let mut c = Command::cargo_bin("keysnare").expect("binary");
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// A temporary directory that is removed on drop.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `content` at `rel`, creating folders.
+    pub fn write(&self, rel: impl AsRef<Path>, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+}
+
+/// A deterministic pseudo-random string of `len` characters from `alphabet`, so test
+/// secrets are built at run time and never committed.
+pub fn fake(alphabet: &str, len: usize, seed: u64) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
+    let mut state = seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+    (0..len)
+        .map(|_| {
+            // splitmix64
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chars[(z % chars.len() as u64) as usize]
+        })
+        .collect()
+}
+
+pub const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub const LOWER_ALNUM: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+pub const LOWER_HEX: &str = "0123456789abcdef";
+pub const BASE64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub const BASE64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// An AWS-style access key id, assembled at run time.
+pub fn aws_key_id(seed: u64) -> String {
+    format!("{}{}", ["AK", "IA"].concat(), fake(UPPER_DIGITS, 16, seed))
+}
+
+/// Parses stdout as one JSON document.
+pub fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON on stdout")
+}
