@@ -295,7 +295,12 @@ fn compile_allowlist(raw: &RawAllowlist, problems: &mut Vec<String>) -> Allowlis
 /// Keywords from the pattern's literal prefixes, lowercased and deduplicated, or `None`
 /// when some branch has no literal prefix long enough.
 fn derive_keywords(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    // Small classes only (`(?i)` letters, short alternatives): a digit or alphanumeric class
+    // would multiply keywords (`xoxb-00` … `xoxb-99`) without making them more specific.
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_class(4)
+        .extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() {
         return None;
