@@ -18,7 +18,9 @@ use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
 
 fn collect_sources(dir: &Path, out: &mut Vec<u8>, limit: usize) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -37,12 +39,16 @@ fn collect_sources(dir: &Path, out: &mut Vec<u8>, limit: usize) {
 }
 
 fn corpus(limit: usize) -> Vec<u8> {
-    let dir = std::env::var_os("KEYSNARE_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
-        home.join("registry/src")
-    });
+    let dir = std::env::var_os("KEYSNARE_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("CARGO_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo")
+                });
+            home.join("registry/src")
+        });
     let mut out = Vec::with_capacity(limit);
     collect_sources(&dir, &mut out, limit);
     assert!(!out.is_empty(), "no .rs sources under {}", dir.display());
@@ -97,7 +103,10 @@ fn main() {
     let mut from = 0;
     for (ri, rule) in rules.rules().iter().enumerate() {
         let at = (step * (ri + 1)).max(from);
-        let at = clean[at..].iter().position(|&b| b == b'\n').map_or(clean.len(), |i| at + i + 1);
+        let at = clean[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(clean.len(), |i| at + i + 1);
         planted.extend_from_slice(&clean[from..at]);
         let start = planted.len();
         planted.extend_from_slice(rule.examples[0].as_bytes());
@@ -109,7 +118,11 @@ fn main() {
     let (secs, found) = run(&mut matcher, &planted, rounds);
     let missing: Vec<&str> = expect
         .iter()
-        .filter(|(ri, s, e)| !found.iter().any(|m| m.rule == *ri && m.span.start >= *s && m.span.end <= *e))
+        .filter(|(ri, s, e)| {
+            !found
+                .iter()
+                .any(|m| m.rule == *ri && m.span.start >= *s && m.span.end <= *e)
+        })
         .map(|(ri, _, _)| rules.rule(*ri).id.as_str())
         .collect();
     println!(
@@ -121,5 +134,8 @@ fn main() {
         expect.len() - missing.len(),
         found.len()
     );
-    assert!(missing.is_empty(), "planted examples not found: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "planted examples not found: {missing:?}"
+    );
 }

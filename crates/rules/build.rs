@@ -23,9 +23,15 @@ fn main() {
         println!("cargo::rerun-if-changed={}", f.display());
         let name = f.file_name().expect("file").to_string_lossy();
         let abs = fs::canonicalize(f).expect("rule file path");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("default_rules.rs");
+    let dest =
+        PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("default_rules.rs");
     fs::write(dest, out).expect("write generated file");
 }

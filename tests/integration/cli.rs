@@ -6,7 +6,10 @@ use crate::util::*;
 fn tree_with_key(seed: u64) -> (Tree, String) {
     let t = Tree::new();
     let key = aws_key_id(seed);
-    t.write("app/settings.env", format!("# settings\nAWS_ACCESS_KEY_ID={key}\n"));
+    t.write(
+        "app/settings.env",
+        format!("# settings\nAWS_ACCESS_KEY_ID={key}\n"),
+    );
     t.write("README.md", "nothing to see\n");
     (t, key)
 }
@@ -21,7 +24,9 @@ fn clean_tree_exits_zero_with_summary() {
         .assert()
         .code(0)
         .stdout("")
-        .stderr(predicate::str::contains("scanned 1 file").and(predicate::str::contains("no findings")));
+        .stderr(
+            predicate::str::contains("scanned 1 file").and(predicate::str::contains("no findings")),
+        );
 }
 
 #[test]
@@ -51,7 +56,10 @@ fn text_report_is_grouped_by_file_and_redacted() {
     assert!(stdout.contains("2:19"), "{stdout}");
     assert!(stdout.contains("aws.access-key-id"), "{stdout}");
     assert!(stdout.contains("What to do"), "{stdout}");
-    assert!(!stdout.contains(&key) && !stderr.contains(&key), "secret printed");
+    assert!(
+        !stdout.contains(&key) && !stderr.contains(&key),
+        "secret printed"
+    );
     assert!(stdout.contains(&format!("{}…", &key[..5])), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "no colour when not a terminal");
 }
@@ -78,7 +86,15 @@ fn json_report_has_every_documented_field() {
     assert_eq!(f["end_column"], 39);
     assert_eq!(f["secret_redacted"], true);
     assert_eq!(f["fingerprint"].as_str().unwrap().len(), 32);
-    for field in ["rule_name", "provider", "severity", "confidence", "entropy", "line_text", "remediation"] {
+    for field in [
+        "rule_name",
+        "provider",
+        "severity",
+        "confidence",
+        "entropy",
+        "line_text",
+        "remediation",
+    ] {
         assert!(!f[field].is_null(), "missing {field}");
     }
     assert_eq!(f["locations"].as_array().unwrap().len(), 1);
@@ -107,7 +123,10 @@ fn jsonl_is_one_finding_per_line_and_show_secrets_prints_them() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2);
-    let secrets: Vec<&str> = lines.iter().map(|l| l["secret"].as_str().unwrap()).collect();
+    let secrets: Vec<&str> = lines
+        .iter()
+        .map(|l| l["secret"].as_str().unwrap())
+        .collect();
     assert!(secrets.contains(&k1.as_str()) && secrets.contains(&k2.as_str()));
     assert!(lines.iter().all(|l| l["secret_redacted"] == false));
 }
@@ -171,7 +190,10 @@ fn max_file_size_skips_and_counts() {
         .arg(t.path())
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("big.txt").and(predicate::str::contains("larger than --max-file-size")));
+        .stderr(
+            predicate::str::contains("big.txt")
+                .and(predicate::str::contains("larger than --max-file-size")),
+        );
     keysnare().arg("scan").arg(t.path()).assert().code(1);
     keysnare()
         .args(["scan", "--max-file-size", "lots"])
@@ -270,7 +292,12 @@ negative_examples = ["zzt_short"]
 "#
         ),
     );
-    keysnare().args(["rules", "check"]).arg(&rules).assert().code(0).stdout(predicate::str::contains("ok: 1 rules"));
+    keysnare()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: 1 rules"));
     t.write("src/main.py", format!("ACME = \"{token}\"\n"));
     keysnare()
         .args(["scan", "--no-default-rules", "--rules"])
@@ -280,14 +307,18 @@ negative_examples = ["zzt_short"]
         .code(1)
         .stdout(predicate::str::contains("acme.token"));
     // A failing example is reported precisely.
-    let broken = std::fs::read_to_string(&rules).unwrap().replace("zzt_short", &token);
+    let broken = std::fs::read_to_string(&rules)
+        .unwrap()
+        .replace("zzt_short", &token);
     let broken_path = t.write("broken.toml", broken);
     keysnare()
         .args(["rules", "check"])
         .arg(&broken_path)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("broken.toml:1: rule acme.token: negative example 1 matches"));
+        .stdout(predicate::str::contains(
+            "broken.toml:1: rule acme.token: negative example 1 matches",
+        ));
 }
 
 #[test]
@@ -307,8 +338,15 @@ fn inline_allow_and_ignore_file() {
         .code(1);
     // A fingerprint entry hides exactly that finding.
     t.write(".keysnareignore", "");
-    let out = keysnare().args(["scan", "-f", "json"]).arg(t.path()).output().unwrap();
-    let fp = json(&out.stdout)["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    let out = keysnare()
+        .args(["scan", "-f", "json"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let fp = json(&out.stdout)["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     t.write(".keysnareignore", format!("{fp}  # accepted: test key\n"));
     keysnare()
         .arg("scan")
@@ -325,16 +363,20 @@ fn inline_allow_and_ignore_file() {
 
 #[test]
 fn rules_list_formats() {
-    keysnare()
-        .args(["rules", "list"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("aws.access-key-id").and(predicate::str::starts_with("ID ")));
-    let out = keysnare().args(["rules", "list", "--format", "json"]).output().unwrap();
+    keysnare().args(["rules", "list"]).assert().code(0).stdout(
+        predicate::str::contains("aws.access-key-id").and(predicate::str::starts_with("ID ")),
+    );
+    let out = keysnare()
+        .args(["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
     let v = json(&out.stdout);
     let arr = v.as_array().unwrap();
     assert!(arr.len() >= 60, "{} rules", arr.len());
-    assert!(arr.iter().all(|r| !r["remediation"].as_str().unwrap().is_empty()));
+    assert!(
+        arr.iter()
+            .all(|r| !r["remediation"].as_str().unwrap().is_empty())
+    );
 }
 
 #[test]
@@ -348,8 +390,15 @@ fn builtin_pack_passes_its_own_check() {
 
 #[test]
 fn bad_arguments_exit_two() {
-    keysnare().args(["scan", "--format", "xml"]).assert().code(2);
+    keysnare()
+        .args(["scan", "--format", "xml"])
+        .assert()
+        .code(2);
     keysnare().args(["frobnicate"]).assert().code(2);
     keysnare().args(["scan", "-", "."]).assert().code(2);
-    keysnare().arg("--help").assert().code(0).stdout(predicate::str::contains("Exit codes"));
+    keysnare()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes"));
 }

@@ -20,15 +20,32 @@ fn plants() -> Vec<Plant> {
     let p = |rule, secret: String| Plant { rule, secret };
     vec![
         p("aws.access-key-id", aws_key_id(100)),
-        p("github.pat.classic", format!("{}{}", "ghp_", fake(ALNUM, 36, 101))),
+        p(
+            "github.pat.classic",
+            format!("{}{}", "ghp_", fake(ALNUM, 36, 101)),
+        ),
         p(
             "github.pat.fine-grained",
-            format!("{}{}_{}", "github_pat_", fake(ALNUM, 22, 102), fake(ALNUM, 59, 103)),
+            format!(
+                "{}{}_{}",
+                "github_pat_",
+                fake(ALNUM, 22, 102),
+                fake(ALNUM, 59, 103)
+            ),
         ),
-        p("gitlab.pat", format!("{}{}", "glpat-", fake(ALNUM, 20, 104))),
+        p(
+            "gitlab.pat",
+            format!("{}{}", "glpat-", fake(ALNUM, 20, 104)),
+        ),
         p(
             "slack.token.bot",
-            format!("{}{}-{}-{}", "xoxb-", fake(DIGITS, 11, 105), fake(DIGITS, 12, 106), fake(ALNUM, 24, 107)),
+            format!(
+                "{}{}-{}-{}",
+                "xoxb-",
+                fake(DIGITS, 11, 105),
+                fake(DIGITS, 12, 106),
+                fake(ALNUM, 24, 107)
+            ),
         ),
         p(
             "slack.webhook.incoming",
@@ -39,20 +56,59 @@ fn plants() -> Vec<Plant> {
                 fake(ALNUM, 24, 110)
             ),
         ),
-        p("stripe.secret-key.live", format!("{}{}", "sk_li", "ve_").to_string() + &fake(ALNUM, 24, 111)),
-        p("stripe.webhook-secret", format!("{}{}", "whsec_", fake(ALNUM, 32, 112))),
-        p("google.api-key", format!("{}{}", "AI", "za").to_string() + &fake(B64URL_BODY, 35, 113)),
-        p("openai.api-key.project", format!("{}{}", "sk-proj-", fake(ALNUM, 48, 114))),
-        p("anthropic.api-key", format!("{}{}", "sk-ant-api03-", fake(ALNUM, 95, 115))),
-        p("huggingface.token.user", format!("{}{}", "hf_", fake(ALNUM, 34, 116))),
-        p("sendgrid.api-key", format!("SG.{}.{}", fake(ALNUM, 22, 117), fake(ALNUM, 43, 118))),
-        p("shopify.access-token", format!("{}{}", "shpat_", fake(LOWER_HEX, 32, 119))),
-        p("mailchimp.api-key", format!("{}-us12", fake(LOWER_HEX, 32, 120))),
-        p("telegram.bot-token", format!("{}:{}", fake(DIGITS, 10, 121), fake(ALNUM, 35, 122))),
-        p("newrelic.user-key", format!("{}{}", "NRAK-", fake(UPPER_DIGITS, 27, 123))),
-        p("sentry.user-token", format!("{}{}", "sntryu_", fake(LOWER_HEX, 64, 124))),
+        p(
+            "stripe.secret-key.live",
+            format!("{}{}", "sk_li", "ve_").to_string() + &fake(ALNUM, 24, 111),
+        ),
+        p(
+            "stripe.webhook-secret",
+            format!("{}{}", "whsec_", fake(ALNUM, 32, 112)),
+        ),
+        p(
+            "google.api-key",
+            format!("{}{}", "AI", "za").to_string() + &fake(B64URL_BODY, 35, 113),
+        ),
+        p(
+            "openai.api-key.project",
+            format!("{}{}", "sk-proj-", fake(ALNUM, 48, 114)),
+        ),
+        p(
+            "anthropic.api-key",
+            format!("{}{}", "sk-ant-api03-", fake(ALNUM, 95, 115)),
+        ),
+        p(
+            "huggingface.token.user",
+            format!("{}{}", "hf_", fake(ALNUM, 34, 116)),
+        ),
+        p(
+            "sendgrid.api-key",
+            format!("SG.{}.{}", fake(ALNUM, 22, 117), fake(ALNUM, 43, 118)),
+        ),
+        p(
+            "shopify.access-token",
+            format!("{}{}", "shpat_", fake(LOWER_HEX, 32, 119)),
+        ),
+        p(
+            "mailchimp.api-key",
+            format!("{}-us12", fake(LOWER_HEX, 32, 120)),
+        ),
+        p(
+            "telegram.bot-token",
+            format!("{}:{}", fake(DIGITS, 10, 121), fake(ALNUM, 35, 122)),
+        ),
+        p(
+            "newrelic.user-key",
+            format!("{}{}", "NRAK-", fake(UPPER_DIGITS, 27, 123)),
+        ),
+        p(
+            "sentry.user-token",
+            format!("{}{}", "sntryu_", fake(LOWER_HEX, 64, 124)),
+        ),
         p("datadog.api-key", fake(LOWER_HEX, 32, 125)),
-        p("square.access-token", format!("{}{}", "EA", "AA").to_string() + &fake(ALNUM, 60, 126)),
+        p(
+            "square.access-token",
+            format!("{}{}", "EA", "AA").to_string() + &fake(ALNUM, 60, 126),
+        ),
     ]
 }
 
@@ -230,7 +286,10 @@ fn fixture_tree_findings_are_exact() {
     assert!(kinds.len() >= 20, "only {} rule kinds planted", kinds.len());
     let missing: Vec<_> = built.expected.difference(&got).collect();
     let extra: Vec<_> = got.difference(&built.expected).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:#?}\nextra {extra:#?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
 }
 
 #[test]
@@ -253,7 +312,13 @@ fn end_positions_and_crlf() {
         .find(|f| f["rule_id"] == "square.access-token")
         .unwrap();
     assert_eq!(f["path"], "windows/notes.txt");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(3), Some(10)));
-    assert_eq!((f["end_line"].as_u64(), f["end_column"].as_u64()), (Some(3), Some(10 + 64)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(3), Some(10))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(3), Some(10 + 64))
+    );
     assert!(!f["line_text"].as_str().unwrap().contains('\r'));
 }

@@ -31,7 +31,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
             let _ = e.print();
             return code;
         }
@@ -119,7 +123,9 @@ fn scan(args: ScanArgs) -> Result<i32> {
         color: match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         },
     };
     write_report(args.format, args.output.as_deref(), &report, &opts)?;
@@ -140,7 +146,12 @@ fn exit_code(out: &ScanOutput, findings_code: i32) -> i32 {
     }
 }
 
-fn write_report(format: Format, output: Option<&Path>, report: &Report<'_>, opts: &Options) -> Result<()> {
+fn write_report(
+    format: Format,
+    output: Option<&Path>,
+    report: &Report<'_>,
+    opts: &Options,
+) -> Result<()> {
     let mut sink: Box<dyn Write> = match output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -197,7 +208,13 @@ fn rules(cmd: RulesCommand) -> Result<i32> {
                 ListFormat::Table => list_table(&mut out, &set),
                 ListFormat::Json => list_json(&mut out, &set),
             }
-            .or_else(|e| if e.kind() == io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })?;
+            .or_else(|e| {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Check { files } => check(&files),
@@ -205,9 +222,25 @@ fn rules(cmd: RulesCommand) -> Result<i32> {
 }
 
 fn list_table(w: &mut dyn Write, set: &RuleSet) -> io::Result<()> {
-    let width = set.rules().iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let pw = set.rules().iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
-    writeln!(w, "{:<width$}  {:<pw$}  {:<8}  {:<10}  NAME", "ID", "PROVIDER", "SEVERITY", "CONFIDENCE")?;
+    let width = set
+        .rules()
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let pw = set
+        .rules()
+        .iter()
+        .map(|r| r.provider.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    writeln!(
+        w,
+        "{:<width$}  {:<pw$}  {:<8}  {:<10}  NAME",
+        "ID", "PROVIDER", "SEVERITY", "CONFIDENCE"
+    )?;
     for r in set.rules() {
         writeln!(
             w,
@@ -277,10 +310,14 @@ fn check(files: &[PathBuf]) -> Result<i32> {
     // (a file of the pack itself, checked by path while it is edited, is not a clash).
     if !checking_defaults && let Ok(defaults) = RuleSet::default_pack() {
         for r in set.rules() {
-            let file_name = Path::new(&r.origin.file).file_name().map(|n| n.to_string_lossy());
+            let file_name = Path::new(&r.origin.file)
+                .file_name()
+                .map(|n| n.to_string_lossy());
             let clash = defaults.position(&r.id).is_some_and(|i| {
                 let builtin = &defaults.rule(i).origin.file;
-                file_name.as_deref().is_none_or(|n| builtin != &format!("default:{n}"))
+                file_name
+                    .as_deref()
+                    .is_none_or(|n| builtin != &format!("default:{n}"))
             });
             if clash {
                 diags.push(keysnare_rules::Diagnostic {
@@ -306,7 +343,11 @@ fn check(files: &[PathBuf]) -> Result<i32> {
         );
         Ok(EXIT_CLEAN)
     } else {
-        println!("rules check: {} problems in {} rules", diags.len(), set.len());
+        println!(
+            "rules check: {} problems in {} rules",
+            diags.len(),
+            set.len()
+        );
         Ok(EXIT_FINDINGS)
     }
 }

@@ -1,12 +1,15 @@
 //! Aggregation: the seen-set, located matches, and the findings built from them.
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use bstr::{BString, ByteSlice};
 
-use keysnare_matcher::{line_snippet, Locator};
+use keysnare_matcher::{Locator, line_snippet};
 use keysnare_rules::RuleSet;
-use keysnare_types::{Blob, BlobId, Finding, Fingerprint, Location, Match, Position, Provenance, Span};
+use keysnare_types::{
+    Blob, BlobId, Finding, Fingerprint, Location, Match, Position, Provenance, Span,
+};
 
 use crate::{Exclusions, ScanError, ScanOutput, Skipped};
 
@@ -36,7 +39,8 @@ pub(crate) fn locate(blob: &Blob, found: &[Match]) -> Vec<Located> {
         .map(|m| {
             let start = locator.position(m.secret.start);
             let end = locator.position(m.secret.end);
-            let (line_text, line_secret) = line_snippet(&locator, &blob.data, m.secret, SNIPPET_REACH);
+            let (line_text, line_secret) =
+                line_snippet(&locator, &blob.data, m.secret, SNIPPET_REACH);
             Located {
                 rule: m.rule,
                 secret: BString::from(&blob.data[m.secret.range()]),
@@ -90,13 +94,16 @@ impl Collector {
     pub(crate) fn record(&mut self, id: BlobId, len: u64, provenance: Provenance) -> bool {
         self.files += 1;
         self.bytes += len;
-        if self.seen.contains_key(&id) {
-            self.duplicates.push((id, provenance));
-            false
-        } else {
-            self.seen.insert(id, provenance);
-            self.bytes_scanned += len;
-            true
+        match self.seen.entry(id) {
+            Entry::Occupied(_) => {
+                self.duplicates.push((id, provenance));
+                false
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(provenance);
+                self.bytes_scanned += len;
+                true
+            }
         }
     }
 

@@ -43,9 +43,8 @@ impl Exclusions {
                     fingerprints.insert(fp);
                     continue;
                 }
-                b.add_line(Some(file.to_path_buf()), line).map_err(|e| {
-                    Error::Config(format!("{}:{}: {e}", file.display(), n + 1))
-                })?;
+                b.add_line(Some(file.to_path_buf()), line)
+                    .map_err(|e| Error::Config(format!("{}:{}: {e}", file.display(), n + 1)))?;
             }
         }
         for p in patterns {
@@ -74,9 +73,8 @@ impl Exclusions {
         let file = root.join(IGNORE_FILE_NAME);
         match std::fs::read(&file) {
             Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    Error::Config(format!("{}: not valid UTF-8", file.display()))
-                })?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| Error::Config(format!("{}: not valid UTF-8", file.display())))?;
                 Exclusions::new(root, Some((&file, &text)), patterns)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -119,8 +117,12 @@ mod tests {
     fn lines_are_fingerprints_or_patterns() {
         let fp = Fingerprint::of("r", b"s");
         let text = format!("# accepted\n{fp}  # test key\nrules/\n*.pem\n!keep.pem\n");
-        let x = Exclusions::new(Path::new("/repo"), Some((Path::new("/repo/.keysnareignore"), &text)), &[])
-            .unwrap();
+        let x = Exclusions::new(
+            Path::new("/repo"),
+            Some((Path::new("/repo/.keysnareignore"), &text)),
+            &[],
+        )
+        .unwrap();
         assert!(x.excludes_fingerprint(&fp));
         assert!(!x.excludes_fingerprint(&Fingerprint::of("r", b"t")));
         assert!(x.excludes_path(Path::new("/repo/rules/aws.toml"), false));

@@ -228,12 +228,18 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> ScanOutput {
 }
 
 /// Names `data`, scans it unless its blob was already scanned, and records the outcome.
-fn scan_one(matcher: &mut Matcher, collector: &Mutex<Collector>, provenance: Provenance, data: Vec<u8>) {
+fn scan_one(
+    matcher: &mut Matcher,
+    collector: &Mutex<Collector>,
+    provenance: Provenance,
+    data: Vec<u8>,
+) {
     let blob = Blob::new(data);
-    let first = collector
-        .lock()
-        .expect("collector")
-        .record(blob.id, blob.data.len() as u64, provenance);
+    let first =
+        collector
+            .lock()
+            .expect("collector")
+            .record(blob.id, blob.data.len() as u64, provenance);
     if !first {
         return;
     }
@@ -241,7 +247,10 @@ fn scan_one(matcher: &mut Matcher, collector: &Mutex<Collector>, provenance: Pro
     matcher.scan(&blob.data, &mut found);
     if !found.is_empty() {
         let located = collect::locate(&blob, &found);
-        collector.lock().expect("collector").add_matches(blob.id, located);
+        collector
+            .lock()
+            .expect("collector")
+            .add_matches(blob.id, located);
     }
 }
 
@@ -249,7 +258,11 @@ fn scan_one(matcher: &mut Matcher, collector: &Mutex<Collector>, provenance: Pro
 fn display_path(path: &Path) -> String {
     let p = path.strip_prefix(".").unwrap_or(path);
     let s = p.to_string_lossy();
-    if s.is_empty() { ".".into() } else { s.into_owned() }
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s.into_owned()
+    }
 }
 
 /// A walked path as bytes (not lossily converted), without a leading `./`.

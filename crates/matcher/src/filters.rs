@@ -5,7 +5,11 @@ use keysnare_rules::Rule;
 use keysnare_types::Span;
 
 /// Inline markers that drop every match on their line.
-pub const ALLOW_MARKERS: &[&str] = &["keysnare:allow", "gitleaks:allow", "pragma: allowlist secret"];
+pub const ALLOW_MARKERS: &[&str] = &[
+    "keysnare:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
 
 /// Substrings (ASCII case-insensitive) that make a secret an obvious placeholder.
 const PLACEHOLDERS: &[&[u8]] = &[

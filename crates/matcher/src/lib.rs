@@ -46,16 +46,16 @@ mod lines;
 
 use std::sync::Arc;
 
+use regex_automata::Input;
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
-use regex_automata::Input;
 
 use keysnare_rules::RuleSet;
 use keysnare_types::{Match, Span};
 
 pub use check::check_examples;
-pub use filters::{entropy, has_allow_marker, is_placeholder, ALLOW_MARKERS};
-pub use lines::{line_snippet, Locator};
+pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder};
+pub use lines::{Locator, line_snippet};
 
 /// Scans byte slices with a [`RuleSet`]. Holds per-thread scratch; cheap to create.
 pub struct Matcher {

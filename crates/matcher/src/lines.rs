@@ -59,7 +59,11 @@ impl<'a> Locator<'a> {
         } else {
             self.newlines[line_idx - 1] + 1
         };
-        let mut end = self.newlines.get(line_idx).copied().unwrap_or(self.hay.len());
+        let mut end = self
+            .newlines
+            .get(line_idx)
+            .copied()
+            .unwrap_or(self.hay.len());
         if end > start && self.hay[end - 1] == b'\r' {
             end -= 1;
         }
@@ -79,10 +83,18 @@ fn count_chars(bytes: &[u8]) -> usize {
 /// The text of the line holding the start of `secret`, cut to at most `reach` bytes on
 /// each side of it. Returns the snippet and the part of it that is the secret (a secret
 /// that goes on past the line is cut at the line's end).
-pub fn line_snippet(locator: &Locator<'_>, hay: &[u8], secret: Span, reach: usize) -> (Vec<u8>, Span) {
+pub fn line_snippet(
+    locator: &Locator<'_>,
+    hay: &[u8],
+    secret: Span,
+    reach: usize,
+) -> (Vec<u8>, Span) {
     let line = locator.line_span(secret.start);
     let start = line.start.max(secret.start.saturating_sub(reach));
-    let end = line.end.min(secret.end.saturating_add(reach)).max(secret.start);
+    let end = line
+        .end
+        .min(secret.end.saturating_add(reach))
+        .max(secret.start);
     let in_line = Span::new(secret.start - start, secret.end.min(end) - start);
     (hay[start..end].to_vec(), in_line)
 }

@@ -37,7 +37,10 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
 fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut found = Vec::new();
     matcher.scan(hay, &mut found);
-    found.into_iter().map(|m| (m.rule, m.span, m.secret)).collect()
+    found
+        .into_iter()
+        .map(|m| (m.rule, m.span, m.secret))
+        .collect()
 }
 
 const SYNTHETIC: &str = r#"
@@ -137,7 +140,10 @@ fn every_example_of_the_default_pack_in_one_input() {
     let rules = Arc::new(RuleSet::default_pack().unwrap());
     let hay = default_examples(&rules).join("\n");
     let mut m = Matcher::new(Arc::clone(&rules));
-    assert_eq!(windowed(&mut m, hay.as_bytes()), naive(&rules, hay.as_bytes()));
+    assert_eq!(
+        windowed(&mut m, hay.as_bytes()),
+        naive(&rules, hay.as_bytes())
+    );
 }
 
 #[test]

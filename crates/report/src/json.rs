@@ -139,7 +139,11 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             name: "keysnare",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: report.findings.iter().map(|f| finding(report, f, opts)).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| finding(report, f, opts))
+            .collect(),
         summary: JsonSummary {
             files: s.files,
             bytes: s.bytes,

@@ -54,7 +54,9 @@ pub struct Report<'a> {
 impl<'a> Report<'a> {
     /// The rule that made `finding`.
     pub fn rule_of(&self, finding: &Finding) -> Option<&'a Rule> {
-        self.rules.position(&finding.rule_id).map(|i| self.rules.rule(i))
+        self.rules
+            .position(&finding.rule_id)
+            .map(|i| self.rules.rule(i))
     }
 
     /// Total number of locations.
@@ -70,11 +72,16 @@ impl<'a> Report<'a> {
                 counts[r.severity as usize] += 1;
             }
         }
-        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low]
-            .into_iter()
-            .map(|s| (s, counts[s as usize]))
-            .filter(|(_, n)| *n > 0)
-            .collect()
+        [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ]
+        .into_iter()
+        .map(|s| (s, counts[s as usize]))
+        .filter(|(_, n)| *n > 0)
+        .collect()
     }
 }
 
@@ -126,7 +133,13 @@ pub fn shown_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
         )
     };
     raw.chars()
-        .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -147,7 +160,10 @@ mod tests {
         assert_eq!(redact(b"AKIAQ3VLM7TPRZ2WK4HD"), "AKIAQ…");
         assert_eq!(redact(b"hunter2!"), "hu…");
         assert_eq!(redact(b"abc"), "…");
-        assert_eq!(redact(b"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"), "ghp_01…");
+        assert_eq!(
+            redact(b"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"),
+            "ghp_01…"
+        );
         assert_eq!(redact(b"ab\ncdefghijkl"), "ab…");
     }
 }

@@ -73,7 +73,12 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 p.paint(dim, "fingerprint"),
                 f.fingerprint,
             )?;
-            writeln!(w, "            {} {}", p.paint(dim, "line  "), shown_line(f, loc, opts).trim())?;
+            writeln!(
+                w,
+                "            {} {}",
+                p.paint(dim, "line  "),
+                shown_line(f, loc, opts).trim()
+            )?;
         }
         writeln!(w)?;
     }
@@ -99,7 +104,10 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 writeln!(w, "    See {url}")?;
             }
         }
-        writeln!(w, "  Accept a finding that is not a secret with `keysnare:allow` on its line, or its fingerprint in .keysnareignore.")?;
+        writeln!(
+            w,
+            "  Accept a finding that is not a secret with `keysnare:allow` on its line, or its fingerprint in .keysnareignore."
+        )?;
     }
     w.flush()
 }
@@ -133,7 +141,10 @@ pub fn summary_line(report: &Report<'_>) -> String {
         ));
     }
     if s.ignored_findings > 0 {
-        line.push_str(&format!("; {} ignored by .keysnareignore", s.ignored_findings));
+        line.push_str(&format!(
+            "; {} ignored by .keysnareignore",
+            s.ignored_findings
+        ));
     }
     if !s.skipped.is_empty() {
         line.push_str(&format!("; {} skipped (-v lists them)", s.skipped.len()));
@@ -142,7 +153,11 @@ pub fn summary_line(report: &Report<'_>) -> String {
         line.push_str(&format!(
             "; {} {}",
             s.errors.len(),
-            if s.errors.len() == 1 { "error" } else { "errors" }
+            if s.errors.len() == 1 {
+                "error"
+            } else {
+                "errors"
+            }
         ));
     }
     line
@@ -157,5 +172,9 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }

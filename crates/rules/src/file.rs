@@ -59,7 +59,11 @@ fn default_confidence() -> Confidence {
 /// 1-based line of byte `offset` in `src`.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     let offset = offset.min(src.len());
-    src.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    src.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Parses a rule file. A syntax or shape error becomes one diagnostic naming the line and,
@@ -120,6 +124,10 @@ mod tests {
         let src = "[[rules]]\nid = \"a.b\"\nname = \"n\"\nprovider = \"p\"\npattern = '(x)'\nseverity = \"huge\"\n";
         let d = parse("f.toml", src).err().expect("error");
         assert_eq!(d.line, Some(6), "{d}");
-        assert!(d.message.contains("huge") || d.message.contains("variant"), "{}", d.message);
+        assert!(
+            d.message.contains("huge") || d.message.contains("variant"),
+            "{}",
+            d.message
+        );
     }
 }

@@ -121,14 +121,14 @@ impl RuleSet {
                         };
                         match rule::compile(raw, origin) {
                             Ok(r) => rules.push(r),
-                            Err(problems) => diags.extend(problems.into_iter().map(|message| {
-                                Diagnostic {
+                            Err(problems) => {
+                                diags.extend(problems.into_iter().map(|message| Diagnostic {
                                     file: src.name.clone(),
                                     line: Some(line),
                                     rule_id: Some(id.clone()),
                                     message,
-                                }
-                            })),
+                                }))
+                            }
                         }
                     }
                 }
@@ -265,8 +265,7 @@ impl RuleSet {
             if r.references.is_empty() {
                 report("`references` is missing: give at least one documentation URL");
             }
-            if r
-                .references
+            if r.references
                 .iter()
                 .any(|u| !(u.starts_with("https://") || u.starts_with("http://")))
             {
@@ -306,8 +305,8 @@ examples = ["x = dmo_a1b2c3d4"]
 
     #[test]
     fn duplicate_ids_are_reported_with_both_places() {
-        let err = RuleSet::load(&[Source::text("a.toml", ONE), Source::text("b.toml", ONE)])
-            .unwrap_err();
+        let err =
+            RuleSet::load(&[Source::text("a.toml", ONE), Source::text("b.toml", ONE)]).unwrap_err();
         let d = &err.diagnostics()[0];
         assert_eq!(d.file, "b.toml");
         assert!(d.message.contains("a.toml:2"), "{d}");
@@ -338,7 +337,10 @@ examples = ["x = dmo_a1b2c3d4"]
     fn example_without_keyword_is_rejected() {
         let src = ONE.replace("x = dmo_a1b2c3d4", "nothing here");
         let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
-        assert!(err.to_string().contains("holds none of the keywords"), "{err}");
+        assert!(
+            err.to_string().contains("holds none of the keywords"),
+            "{err}"
+        );
     }
 
     #[test]

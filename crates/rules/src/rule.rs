@@ -1,7 +1,7 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex_automata::PatternID;
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
-use regex_automata::PatternID;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use keysnare_types::{Confidence, Severity};
@@ -77,9 +77,7 @@ impl Rule {
         self.allow_regexes.iter().any(|re| re.is_match(secret))
             || (!self.stopwords.is_empty() && {
                 let lower = secret.to_ascii_lowercase();
-                self.stopwords
-                    .iter()
-                    .any(|w| memmem(&lower, w))
+                self.stopwords.iter().any(|w| memmem(&lower, w))
             })
     }
 
@@ -112,7 +110,9 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| {
             let text = e.to_string();
             if e.size_limit().is_some() {
-                format!("pattern is too large once compiled (limit {REGEX_SIZE_LIMIT} bytes): {text}")
+                format!(
+                    "pattern is too large once compiled (limit {REGEX_SIZE_LIMIT} bytes): {text}"
+                )
             } else {
                 format!("invalid pattern: {text}")
             }

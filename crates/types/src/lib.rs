@@ -41,6 +41,9 @@ impl Blob {
     /// # Performance
     /// Hashes the whole content once (SHA-1, hardware accelerated where the CPU allows).
     pub fn new(data: Vec<u8>) -> Blob {
-        Blob { id: BlobId::of(&data), data }
+        Blob {
+            id: BlobId::of(&data),
+            data,
+        }
     }
 }

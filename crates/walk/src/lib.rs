@@ -246,7 +246,9 @@ mod tests {
             |e: Event| {
                 let s = match e {
                     Event::File { path, .. } => format!("file {}", path.display()),
-                    Event::Skipped { path, reason } => format!("skip {} {reason:?}", path.display()),
+                    Event::Skipped { path, reason } => {
+                        format!("skip {} {reason:?}", path.display())
+                    }
                     Event::Error { path, .. } => format!("error {path:?}"),
                 };
                 seen.lock().unwrap().push(s);
@@ -291,9 +293,17 @@ mod tests {
         let fifo = d.join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         let got = collect(&Walk::new(vec![d.to_path_buf()]));
-        assert!(got.iter().any(|s| s.contains("loop") && s.contains("Symlink")), "{got:?}");
+        assert!(
+            got.iter()
+                .any(|s| s.contains("loop") && s.contains("Symlink")),
+            "{got:?}"
+        );
         if made.is_ok_and(|s| s.success()) {
-            assert!(got.iter().any(|s| s.contains("fifo") && s.contains("NotRegular")), "{got:?}");
+            assert!(
+                got.iter()
+                    .any(|s| s.contains("fifo") && s.contains("NotRegular")),
+                "{got:?}"
+            );
         }
     }
 }
