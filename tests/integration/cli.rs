@@ -414,3 +414,32 @@ fn dogfood_scan_of_this_repository_is_clean() {
         .code(0)
         .stderr(predicate::str::contains("no findings"));
 }
+
+#[test]
+fn output_file_and_colour_choice() {
+    let (t, _) = tree_with_key(14);
+    let report = t.path().join("out/report.json");
+    std::fs::create_dir_all(report.parent().unwrap()).unwrap();
+    keysnare()
+        .args(["scan", "-f", "json", "-o"])
+        .arg(&report)
+        .arg(t.path().join("app"))
+        .assert()
+        .code(1)
+        .stdout("");
+    let doc = json(&std::fs::read(&report).unwrap());
+    assert_eq!(doc["summary"]["findings"], 1);
+    keysnare()
+        .args(["scan", "--color", "always"])
+        .arg(t.path().join("app"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("\u{1b}["));
+    keysnare()
+        .args(["scan", "-o"])
+        .arg(t.path().join("no/such/dir/report.txt"))
+        .arg(t.path().join("app"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot create"));
+}
