@@ -7,7 +7,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  nothing found
   1  findings (change with --exit-code)
-  2  error: bad arguments or rules, or an input that could not be read (when nothing was found)";
+  2  error: bad arguments or rules, or something that could not be read or was skipped
+     as unreadable (a file, a git object), when nothing was found";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -45,9 +46,29 @@ pub struct RuleArgs {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Files and directories to scan; `-` reads standard input
+    /// Files, directories or one git repository to scan; `-` reads standard input. A
+    /// repository is scanned with its whole history unless --no-git
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Scan only the blobs that the commits of a range introduced (`A..B`; CI on a pull
+    /// request: `origin/main..HEAD`)
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["since", "staged", "no_git"])]
+    pub range: Option<String>,
+    /// Scan only the blobs that the commits after REV introduced (`REV..HEAD`)
+    #[arg(long, value_name = "REV", conflicts_with_all = ["staged", "no_git"])]
+    pub since: Option<String>,
+    /// Scan only the staged changes (what `git commit` would record): for pre-commit hooks
+    #[arg(long, conflicts_with = "no_git")]
+    pub staged: bool,
+    /// Scan a repository's work tree as plain files, without its history
+    #[arg(long)]
+    pub no_git: bool,
+    /// With a history scan, do not also scan the work tree's untracked and modified files
+    #[arg(long)]
+    pub no_worktree: bool,
+    /// Progress bar on stderr
+    #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
+    pub progress: ProgressChoice,
     /// Report format
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -123,6 +144,16 @@ pub enum ListFormat {
     Table,
     /// A JSON array
     Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressChoice {
+    /// When stderr is a terminal
+    Auto,
+    /// Always
+    Always,
+    /// Never
+    Never,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,12 +12,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use keysnare_engine::{ScanConfig, ScanOutput};
+use keysnare_engine::{GitScope, ScanConfig, ScanOutput};
 use keysnare_report::{Options, Report, Summary};
 use keysnare_rules::{RuleSet, Source};
 use keysnare_walk::SkipReason;
 
-use args::{Cli, ColorChoice, Command, Format, ListFormat, RuleArgs, RulesCommand, ScanArgs};
+use args::{
+    Cli, ColorChoice, Command, Format, ListFormat, ProgressChoice, RuleArgs, RulesCommand, ScanArgs,
+};
 
 /// Exit code: nothing found.
 pub const EXIT_CLEAN: i32 = 0;
@@ -92,11 +94,43 @@ fn scan(args: ScanArgs) -> Result<i32> {
     if stdin && args.paths.len() > 1 {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
+    let scope = git_scope(&args);
+    let repos: Vec<&PathBuf> = if args.no_git || stdin {
+        Vec::new()
+    } else {
+        args.paths
+            .iter()
+            .filter(|p| keysnare_git::Repository::is_repository(p))
+            .collect()
+    };
+    if !matches!(scope, GitScope::History { .. }) && repos.is_empty() {
+        bail!(
+            "--range, --since and --staged need a git repository, and {} is not one",
+            args.paths
+                .first()
+                .map_or(".".into(), |p| p.display().to_string())
+        );
+    }
+    if !repos.is_empty() && args.paths.len() > 1 {
+        bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
+    }
+    let progress =
+        show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
+    let cfg = ScanConfig {
+        progress: progress.clone(),
+        ..cfg
+    };
+    let bar = progress.map(progress_bar);
     let out = if stdin {
         keysnare_engine::scan_reader(&cfg, io::stdin().lock())
+    } else if let Some(repo) = repos.first() {
+        keysnare_engine::scan_repository(&cfg, repo, &scope)?
     } else {
         keysnare_engine::scan_paths(&cfg, &args.paths)?
     };
+    if let Some(bar) = bar {
+        bar.finish();
+    }
 
     for e in &out.errors {
         eprintln!(
@@ -111,7 +145,8 @@ fn scan(args: ScanArgs) -> Result<i32> {
         }
     }
 
-    let summary = summary_of(&out);
+    let mut summary = summary_of(&out);
+    summary.git = !repos.is_empty();
     let report = Report {
         rules: &rules,
         findings: &out.findings,
@@ -133,6 +168,73 @@ fn scan(args: ScanArgs) -> Result<i32> {
         eprintln!("{}", keysnare_report::summary_line(&report));
     }
     Ok(exit_code(&out, args.exit_code))
+}
+
+fn git_scope(args: &ScanArgs) -> GitScope {
+    if let Some(r) = &args.range {
+        GitScope::Range(r.clone())
+    } else if let Some(rev) = &args.since {
+        GitScope::Range(format!("{rev}..HEAD"))
+    } else if args.staged {
+        GitScope::Staged
+    } else {
+        GitScope::History {
+            worktree: !args.no_worktree,
+        }
+    }
+}
+
+fn show_progress(choice: ProgressChoice) -> bool {
+    match choice {
+        ProgressChoice::Always => true,
+        ProgressChoice::Never => false,
+        ProgressChoice::Auto => io::stderr().is_terminal(),
+    }
+}
+
+/// A progress bar on stderr fed from the scan's counters by a thread of its own.
+struct ProgressBar {
+    done: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressBar {
+    fn finish(mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
+    use indicatif::{ProgressBar as Bar, ProgressDrawTarget, ProgressStyle};
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::clone(&done);
+    let thread = std::thread::spawn(move || {
+        let bar = Bar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(8));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {bar:30} {pos}/{len} objects, {msg} ({per_sec}, ETA {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        loop {
+            let (n, total, bytes) = counters.snapshot();
+            bar.set_length(total.max(n));
+            bar.set_position(n);
+            bar.set_message(keysnare_report::human_bytes(bytes));
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(120));
+        }
+        bar.finish_and_clear();
+    });
+    ProgressBar {
+        done,
+        thread: Some(thread),
+    }
 }
 
 /// Findings decide the exit code; without findings, an unreadable input makes it 2.
@@ -183,6 +285,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         files: out.stats.files,
         bytes: out.stats.bytes,
         blobs_scanned: out.stats.blobs_scanned,
+        git: false,
         skipped: out
             .skipped
             .iter()

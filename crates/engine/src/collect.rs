@@ -1,6 +1,6 @@
 //! Aggregation: the seen-set, located matches, and the findings built from them.
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use bstr::{BString, ByteSlice};
@@ -31,19 +31,18 @@ pub(crate) struct Located {
 }
 
 /// Works out lines, columns and snippets for the matches of one blob.
-pub(crate) fn locate(blob: &Blob, found: &[Match]) -> Vec<Located> {
-    let mut locator = Locator::new(&blob.data);
+pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
+    let mut locator = Locator::new(data);
     // `found` is sorted by start offset, so the locator walks forward once.
     found
         .iter()
         .map(|m| {
             let start = locator.position(m.secret.start);
             let end = locator.position(m.secret.end);
-            let (line_text, line_secret) =
-                line_snippet(&locator, &blob.data, m.secret, SNIPPET_REACH);
+            let (line_text, line_secret) = line_snippet(&locator, data, m.secret, SNIPPET_REACH);
             Located {
                 rule: m.rule,
-                secret: BString::from(&blob.data[m.secret.range()]),
+                secret: BString::from(&data[m.secret.range()]),
                 entropy: m.entropy,
                 span: m.span,
                 secret_span: m.secret,
@@ -59,17 +58,20 @@ pub(crate) fn locate(blob: &Blob, found: &[Match]) -> Vec<Located> {
 /// Collects what the workers of one scan report. Shared behind a mutex; every call is short.
 pub struct Collector {
     rules: Arc<RuleSet>,
-    /// Every blob seen, with the first place it was seen at.
-    seen: HashMap<BlobId, Provenance>,
-    /// Later places of blobs already seen.
-    duplicates: Vec<(BlobId, Provenance)>,
+    /// Every blob seen.
+    seen: HashSet<BlobId>,
+    /// Places where blobs were found, for sources that know them while scanning (files);
+    /// git provenance is added after scanning, for matched blobs only.
+    places: HashMap<BlobId, Vec<Provenance>>,
     matches: HashMap<BlobId, Vec<Located>>,
     exclusions: Vec<Arc<Exclusions>>,
+    /// Path exclusions for repository-relative paths (history, staged).
+    repo_exclusions: Option<Arc<Exclusions>>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) errors: Vec<ScanError>,
-    files: u64,
-    bytes: u64,
-    bytes_scanned: u64,
+    pub(crate) files: u64,
+    pub(crate) bytes: u64,
+    pub(crate) bytes_scanned: u64,
 }
 
 impl Collector {
@@ -77,10 +79,11 @@ impl Collector {
     pub fn new(rules: Arc<RuleSet>) -> Collector {
         Collector {
             rules,
-            seen: HashMap::new(),
-            duplicates: Vec::new(),
+            seen: HashSet::new(),
+            places: HashMap::new(),
             matches: HashMap::new(),
             exclusions: Vec::new(),
+            repo_exclusions: None,
             skipped: Vec::new(),
             errors: Vec::new(),
             files: 0,
@@ -89,52 +92,83 @@ impl Collector {
         }
     }
 
-    /// Records that blob `id` was read at `provenance`. True when it is the first time, and
-    /// so the caller must scan it.
-    pub(crate) fn record(&mut self, id: BlobId, len: u64, provenance: Provenance) -> bool {
+    /// Records that a file with blob `id` was read at `provenance`. True when the blob is
+    /// new, and so the caller must scan it.
+    pub(crate) fn record_file(&mut self, id: BlobId, len: u64, provenance: Provenance) -> bool {
         self.files += 1;
         self.bytes += len;
-        match self.seen.entry(id) {
-            Entry::Occupied(_) => {
-                self.duplicates.push((id, provenance));
-                false
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(provenance);
-                self.bytes_scanned += len;
-                true
-            }
+        self.places.entry(id).or_default().push(provenance);
+        let new = self.seen.insert(id);
+        if new {
+            self.bytes_scanned += len;
         }
+        new
+    }
+
+    /// Takes blob `id` for scanning; false when it was scanned already.
+    pub(crate) fn claim(&mut self, id: BlobId) -> bool {
+        self.seen.insert(id)
+    }
+
+    /// Counts a blob read from git.
+    pub(crate) fn count_blob(&mut self, len: u64) {
+        self.bytes += len;
+        self.bytes_scanned += len;
     }
 
     pub(crate) fn add_matches(&mut self, id: BlobId, located: Vec<Located>) {
         self.matches.insert(id, located);
     }
 
+    /// Adds a place to blob `id`.
+    pub(crate) fn add_place(&mut self, id: BlobId, p: Provenance) {
+        self.places.entry(id).or_default().push(p);
+    }
+
+    /// Blobs that matched.
+    pub(crate) fn matched(&self) -> HashSet<BlobId> {
+        self.matches.keys().copied().collect()
+    }
+
     pub(crate) fn add_exclusions(&mut self, x: Arc<Exclusions>) {
         self.exclusions.push(x);
     }
 
+    pub(crate) fn set_repo_exclusions(&mut self, x: Arc<Exclusions>) {
+        self.repo_exclusions = Some(Arc::clone(&x));
+        self.exclusions.push(x);
+    }
+
+    fn excluded(&self, rule: usize, prov: &Provenance) -> bool {
+        let Some(path) = prov.path() else {
+            return false;
+        };
+        let path = path.to_path_lossy();
+        if self.rules.rule(rule).allows_path(&path) {
+            return true;
+        }
+        matches!(prov, Provenance::Commit { .. } | Provenance::Staged { .. })
+            && self
+                .repo_exclusions
+                .as_ref()
+                .is_some_and(|x| x.excludes_path(Path::new(&*path), false))
+    }
+
     /// Builds the findings: one per rule and secret, each with every location.
     pub(crate) fn finish(self) -> ScanOutput {
-        let mut places: HashMap<BlobId, Vec<&Provenance>> = HashMap::new();
-        for (id, p) in &self.duplicates {
-            if self.matches.contains_key(id) {
-                places.entry(*id).or_default().push(p);
-            }
-        }
+        let unreachable = [Provenance::Unreachable];
         let mut by_secret: HashMap<(usize, &[u8]), Finding> = HashMap::new();
         for (id, located) in &self.matches {
-            let first = &self.seen[id];
-            let all = std::iter::once(first).chain(places.get(id).into_iter().flatten().copied());
-            for prov in all {
+            let places: &[Provenance] = match self.places.get(id) {
+                Some(p) if !p.is_empty() => p,
+                _ => &unreachable,
+            };
+            for prov in places {
                 for lm in located {
-                    let rule = self.rules.rule(lm.rule);
-                    if let Provenance::File { path } = prov
-                        && rule.allows_path(&path.to_path_lossy())
-                    {
+                    if self.excluded(lm.rule, prov) {
                         continue;
                     }
+                    let rule = self.rules.rule(lm.rule);
                     let finding = by_secret
                         .entry((lm.rule, lm.secret.as_slice()))
                         .or_insert_with(|| Finding {
@@ -170,8 +204,9 @@ impl Collector {
             })
             .collect();
         for f in &mut findings {
-            f.locations
-                .sort_by(|a, b| (&a.provenance, a.start).cmp(&(&b.provenance, b.start)));
+            f.locations.sort_by(|a, b| {
+                (&a.provenance, a.start, a.blob).cmp(&(&b.provenance, b.start, b.blob))
+            });
         }
         findings.sort_by(|a, b| {
             let ka = (&a.locations[0].provenance, a.locations[0].start, &a.rule_id);
@@ -191,5 +226,41 @@ impl Collector {
                 elapsed: Default::default(),
             },
         }
+    }
+}
+
+/// Scans one blob's bytes and records its matches.
+pub(crate) fn scan_blob(
+    matcher: &mut keysnare_matcher::Matcher,
+    collector: &std::sync::Mutex<Collector>,
+    id: BlobId,
+    data: &[u8],
+) {
+    let mut found = Vec::new();
+    matcher.scan(data, &mut found);
+    if !found.is_empty() {
+        let located = locate(data, &found);
+        collector
+            .lock()
+            .expect("collector")
+            .add_matches(id, located);
+    }
+}
+
+/// Names a file's content, scans it unless its blob was already scanned, and records it.
+pub(crate) fn scan_file(
+    matcher: &mut keysnare_matcher::Matcher,
+    collector: &std::sync::Mutex<Collector>,
+    provenance: Provenance,
+    data: Vec<u8>,
+) {
+    let blob = Blob::new(data);
+    let first = collector.lock().expect("collector").record_file(
+        blob.id,
+        blob.data.len() as u64,
+        provenance,
+    );
+    if first {
+        scan_blob(matcher, collector, blob.id, &blob.data);
     }
 }

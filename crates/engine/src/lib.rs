@@ -1,14 +1,17 @@
 //! The keysnare pipeline: sources → seen-set → matchers on worker threads → findings.
 //!
 //! A scan enumerates blobs from its sources (files and directories through
-//! `keysnare-walk`, or standard input), names each by its git blob id, scans each unique
-//! blob once with a per-thread [`Matcher`], locates matches (line, column, snippet) only in
-//! blobs that matched, and aggregates matches into [`Finding`]s: one per rule and secret,
-//! with every location. Exclusions (path patterns and accepted fingerprints from
-//! `.keysnareignore` and `--exclude`) and per-rule path allowlists apply on the way.
+//! `keysnare-walk`, git history, a commit range or the staged index through `keysnare-git`,
+//! or standard input), names each by its git blob id, scans each unique blob once with a
+//! per-thread [`Matcher`], locates matches (line, column, snippet) only in blobs that
+//! matched, and aggregates matches into [`Finding`]s: one per rule and secret, with every
+//! location. Git provenance (the commit that first introduced a blob, and its path) is
+//! worked out after the scan, for matched blobs only. Exclusions (path patterns and
+//! accepted fingerprints from `.keysnareignore` and `--exclude`) and per-rule path
+//! allowlists apply on the way.
 //!
-//! One bad file never stops a scan: it becomes a [`ScanError`] in the result and the scan
-//! goes on.
+//! One bad file or object never stops a scan: it becomes a [`ScanError`] in the result and
+//! the scan goes on.
 #![deny(missing_docs)]
 
 mod collect;
@@ -21,21 +24,25 @@ use std::time::{Duration, Instant};
 
 use bstr::BString;
 
+use keysnare_git::{BlobVisitor, ReadOptions, Repository};
 use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
-use keysnare_types::{Blob, Finding, Provenance};
+use keysnare_types::{BlobId, Finding, Progress, Provenance};
 use keysnare_walk::{Event, SkipReason, Walk};
 
 pub use collect::Collector;
 pub use ignorefile::{Exclusions, IGNORE_FILE_NAME};
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 
-/// A configuration problem that stops a scan before it starts.
+/// A problem that stops a scan before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A bad ignore file, exclude pattern or option.
     #[error("{0}")]
     Config(String),
+    /// A repository that cannot be opened, or a revision that does not resolve.
+    #[error(transparent)]
+    Git(#[from] keysnare_git::Error),
 }
 
 /// How to scan.
@@ -43,7 +50,7 @@ pub enum Error {
 pub struct ScanConfig {
     /// The compiled rules.
     pub rules: Arc<RuleSet>,
-    /// Files larger than this are skipped.
+    /// Files and blobs larger than this are skipped.
     pub max_file_size: u64,
     /// Worker threads (0: one per core).
     pub threads: usize,
@@ -51,6 +58,8 @@ pub struct ScanConfig {
     pub excludes: Vec<String>,
     /// Whether to read `.keysnareignore` at the root of each scanned directory.
     pub read_ignore_file: bool,
+    /// Counters for a progress display.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl ScanConfig {
@@ -62,8 +71,25 @@ impl ScanConfig {
             threads: 0,
             excludes: Vec::new(),
             read_ignore_file: true,
+            progress: None,
         }
     }
+}
+
+/// What part of a repository to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitScope {
+    /// Every blob of the object database (all branches, tags, remotes, stashes and
+    /// unreachable objects), and, when `worktree` is set, the work tree's files.
+    History {
+        /// Also scan the work tree (untracked and modified files; unchanged ones are
+        /// already scanned as history).
+        worktree: bool,
+    },
+    /// The blobs that the commits of a range introduced (`A..B`, or `A` for `A..HEAD`).
+    Range(String),
+    /// The staged blobs that differ from `HEAD`.
+    Staged,
 }
 
 /// An input that was not scanned by policy.
@@ -114,16 +140,6 @@ pub struct ScanOutput {
     pub stats: Stats,
 }
 
-impl ScanOutput {
-    /// Inputs skipped because they were larger than the size cap.
-    pub fn too_large(&self) -> usize {
-        self.skipped
-            .iter()
-            .filter(|s| matches!(s.reason, SkipReason::TooLarge { .. }))
-            .count()
-    }
-}
-
 /// Scans files and directories.
 ///
 /// Each directory root's `.keysnareignore` (when [`ScanConfig::read_ignore_file`]) and the
@@ -141,47 +157,8 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
             });
             continue;
         }
-        let is_dir = root.is_dir();
-        let exclusions = if is_dir && cfg.read_ignore_file {
-            Exclusions::load(root, &cfg.excludes)?
-        } else {
-            let base = if is_dir {
-                root.as_path()
-            } else {
-                root.parent().unwrap_or(Path::new(""))
-            };
-            Exclusions::new(base, None, &cfg.excludes)?
-        };
-        let exclusions = Arc::new(exclusions);
-        let x = Arc::clone(&exclusions);
-        let walk = Walk::new(vec![root.clone()])
-            .max_file_size(cfg.max_file_size)
-            .threads(cfg.threads)
-            .exclude(Arc::new(move |p: &Path, d| x.excludes_path(p, d)));
-        walk.run(|| {
-            let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
-            let collector = &collector;
-            move |event: Event| match event {
-                Event::File { path, data } => {
-                    let provenance = Provenance::File {
-                        path: path_bytes(&path),
-                    };
-                    scan_one(&mut matcher, collector, provenance, data);
-                }
-                Event::Skipped { path, reason } => {
-                    collector.lock().expect("collector").skipped.push(Skipped {
-                        path: display_path(&path),
-                        reason,
-                    });
-                }
-                Event::Error { path, message } => {
-                    collector.lock().expect("collector").errors.push(ScanError {
-                        path: path.as_deref().map(display_path),
-                        message,
-                    });
-                }
-            }
-        });
+        let exclusions = Arc::new(exclusions_for(cfg, root)?);
+        walk_into(cfg, root, None, &exclusions, &collector);
         collector
             .lock()
             .expect("collector")
@@ -189,10 +166,69 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
     }
     let mut out = collector.into_inner().expect("collector").finish();
     out.errors.extend(errors);
-    out.errors.sort_by(|a, b| a.path.cmp(&b.path));
-    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    out.stats.elapsed = start.elapsed();
-    Ok(out)
+    Ok(finish(out, start))
+}
+
+fn exclusions_for(cfg: &ScanConfig, root: &Path) -> Result<Exclusions, Error> {
+    if root.is_dir() {
+        if cfg.read_ignore_file {
+            Exclusions::load(root, &cfg.excludes)
+        } else {
+            Exclusions::new(root, None, &cfg.excludes)
+        }
+    } else {
+        Exclusions::new(root.parent().unwrap_or(Path::new("")), None, &cfg.excludes)
+    }
+}
+
+/// Walks `root` into `collector`. With `relative_to`, paths are shown relative to it (the
+/// work tree of a repository scan).
+fn walk_into(
+    cfg: &ScanConfig,
+    root: &Path,
+    relative_to: Option<&Path>,
+    exclusions: &Arc<Exclusions>,
+    collector: &Mutex<Collector>,
+) {
+    let x = Arc::clone(exclusions);
+    let walk = Walk::new(vec![root.to_path_buf()])
+        .max_file_size(cfg.max_file_size)
+        .threads(cfg.threads)
+        .exclude(Arc::new(move |p: &Path, d| x.excludes_path(p, d)));
+    let shown = |p: &Path| -> PathBuf {
+        match relative_to.and_then(|r| p.strip_prefix(r).ok()) {
+            Some(rel) => rel.to_path_buf(),
+            None => p.to_path_buf(),
+        }
+    };
+    let progress = cfg.progress.as_deref();
+    walk.run(|| {
+        let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
+        move |event: Event| match event {
+            Event::File { path, data } => {
+                if let Some(p) = progress {
+                    p.add_total(1);
+                    p.advance(1, data.len() as u64);
+                }
+                let provenance = Provenance::File {
+                    path: path_bytes(&shown(&path)),
+                };
+                collect::scan_file(&mut matcher, collector, provenance, data);
+            }
+            Event::Skipped { path, reason } => {
+                collector.lock().expect("collector").skipped.push(Skipped {
+                    path: display_path(&shown(&path)),
+                    reason,
+                });
+            }
+            Event::Error { path, message } => {
+                collector.lock().expect("collector").errors.push(ScanError {
+                    path: path.as_deref().map(|p| display_path(&shown(p))),
+                    message,
+                });
+            }
+        }
+    });
 }
 
 /// Scans everything readable from `reader` (standard input) as one blob, up to the size cap.
@@ -219,39 +255,146 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> ScanOutput {
         }
         Ok(_) => {
             let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
-            scan_one(&mut matcher, &collector, Provenance::Stdin, data);
+            collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data);
         }
     }
-    let mut out = collector.into_inner().expect("collector").finish();
-    out.stats.elapsed = start.elapsed();
-    out
+    finish(collector.into_inner().expect("collector").finish(), start)
 }
 
-/// Names `data`, scans it unless its blob was already scanned, and records the outcome.
-fn scan_one(
-    matcher: &mut Matcher,
+/// The blob visitor that git sources feed: claims blobs in the shared seen-set and scans
+/// them with its own matcher (one per worker).
+#[derive(Clone)]
+struct GitVisitor<'a> {
+    matcher: Matcher,
+    collector: &'a Mutex<Collector>,
+}
+
+impl BlobVisitor for GitVisitor<'_> {
+    fn claim(&mut self, id: &BlobId) -> bool {
+        self.collector.lock().expect("collector").claim(*id)
+    }
+
+    fn visit(&mut self, id: BlobId, data: &[u8]) {
+        self.collector
+            .lock()
+            .expect("collector")
+            .count_blob(data.len() as u64);
+        collect::scan_blob(&mut self.matcher, self.collector, id, data);
+    }
+}
+
+/// Scans a git repository (a work tree or a bare repository) in the given scope.
+///
+/// Provenance: history findings carry the commit that first introduced their blob and its
+/// path, or are unreachable; range findings carry the introducing commit of the range;
+/// staged findings carry the staged path; work-tree findings carry the file path relative
+/// to the work tree.
+pub fn scan_repository(
+    cfg: &ScanConfig,
+    path: &Path,
+    scope: &GitScope,
+) -> Result<ScanOutput, Error> {
+    let start = Instant::now();
+    let repo = Repository::open(path)?;
+    let root = repo.work_dir().unwrap_or_else(|| path.to_path_buf());
+    let exclusions = Arc::new(exclusions_for(cfg, &root)?);
+    let collector = Mutex::new(Collector::new(Arc::clone(&cfg.rules)));
+    collector
+        .lock()
+        .expect("collector")
+        .set_repo_exclusions(Arc::clone(&exclusions));
+    let visitor = GitVisitor {
+        matcher: Matcher::new(Arc::clone(&cfg.rules)),
+        collector: &collector,
+    };
+    let opts = ReadOptions {
+        max_size: cfg.max_file_size,
+        threads: cfg.threads,
+        progress: cfg.progress.as_deref(),
+    };
+    let mut problems = Vec::new();
+    let report = match scope {
+        GitScope::History { worktree } => {
+            let report = repo.scan_all(&opts, visitor);
+            if *worktree && let Some(dir) = repo.work_dir() {
+                walk_into(cfg, &dir, Some(&dir), &exclusions, &collector);
+            }
+            let wanted = collector.lock().expect("collector").matched();
+            let (first, history_problems) = repo.first_introductions(&wanted);
+            problems.extend(history_problems);
+            let mut c = collector.lock().expect("collector");
+            for (blob, (path, commit)) in first {
+                c.add_place(
+                    blob,
+                    Provenance::Commit {
+                        path,
+                        commit: Box::new(commit),
+                    },
+                );
+            }
+            report
+        }
+        GitScope::Range(spec) => {
+            let (introduced, range_problems) = repo.range(spec)?;
+            problems.extend(range_problems);
+            read_introduced(&repo, &opts, visitor, &collector, introduced)
+        }
+        GitScope::Staged => {
+            let introduced = repo.staged()?;
+            read_introduced(&repo, &opts, visitor, &collector, introduced)
+        }
+    };
+    let mut c = collector.into_inner().expect("collector");
+    for (blob, size) in &report.oversized {
+        c.skipped.push(Skipped {
+            path: format!("blob {blob}"),
+            reason: SkipReason::TooLarge {
+                size: *size,
+                limit: cfg.max_file_size,
+            },
+        });
+    }
+    for p in report.problems.into_iter().chain(problems) {
+        c.errors.push(ScanError {
+            path: Some(p.input),
+            message: p.message,
+        });
+    }
+    Ok(finish(c.finish(), start))
+}
+
+fn read_introduced(
+    repo: &Repository,
+    opts: &ReadOptions<'_>,
+    visitor: GitVisitor<'_>,
     collector: &Mutex<Collector>,
-    provenance: Provenance,
-    data: Vec<u8>,
-) {
-    let blob = Blob::new(data);
-    let first =
-        collector
-            .lock()
-            .expect("collector")
-            .record(blob.id, blob.data.len() as u64, provenance);
-    if !first {
-        return;
+    introduced: Vec<keysnare_git::Introduced>,
+) -> keysnare_git::ScanReport {
+    let mut ids: Vec<BlobId> = Vec::with_capacity(introduced.len());
+    {
+        let mut c = collector.lock().expect("collector");
+        for i in introduced {
+            ids.push(i.blob);
+            let place = match i.commit {
+                Some(commit) => Provenance::Commit {
+                    path: i.path,
+                    commit: Box::new(commit),
+                },
+                None => Provenance::Staged { path: i.path },
+            };
+            c.add_place(i.blob, place);
+        }
     }
-    let mut found = Vec::new();
-    matcher.scan(&blob.data, &mut found);
-    if !found.is_empty() {
-        let located = collect::locate(&blob, &found);
-        collector
-            .lock()
-            .expect("collector")
-            .add_matches(blob.id, located);
-    }
+    ids.sort();
+    ids.dedup();
+    repo.read_blobs(&ids, opts, visitor)
+}
+
+fn finish(mut out: ScanOutput, start: Instant) -> ScanOutput {
+    out.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    out.stats.elapsed = start.elapsed();
+    out
 }
 
 /// A path as users should see it: as walked, without a leading `./`.

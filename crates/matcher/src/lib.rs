@@ -68,6 +68,13 @@ pub struct Matcher {
     touched: Vec<usize>,
 }
 
+impl Clone for Matcher {
+    /// A matcher for the same rules with fresh scratch space (for another worker).
+    fn clone(&self) -> Matcher {
+        Matcher::new(Arc::clone(&self.rules))
+    }
+}
+
 impl Matcher {
     /// A matcher for `rules`.
     pub fn new(rules: Arc<RuleSet>) -> Matcher {

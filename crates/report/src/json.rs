@@ -1,8 +1,9 @@
 //! JSON (one document) and JSON Lines (one finding per line).
 use std::io::{self, Write};
 
-use bstr::ByteSlice;
 use serde::Serialize;
+
+use bstr::ByteSlice;
 
 use keysnare_types::{Finding, Location, Provenance};
 
@@ -11,8 +12,19 @@ use crate::{Options, Report, finish, shown_line, shown_secret};
 /// Version of the JSON schema (`docs/JSON.md`); bumped on incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+#[derive(Serialize, Clone)]
+struct JsonCommit {
+    id: String,
+    author_name: String,
+    author_email: String,
+    date: String,
+    summary: String,
+}
+
 #[derive(Serialize)]
 struct JsonLocation {
+    /// `file`, `stdin`, `commit`, `unreachable` or `staged`.
+    source: &'static str,
     path: String,
     line: usize,
     column: usize,
@@ -20,6 +32,8 @@ struct JsonLocation {
     end_column: usize,
     line_text: String,
     blob_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<JsonCommit>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +53,8 @@ struct JsonFinding<'a> {
     end_line: usize,
     end_column: usize,
     line_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<JsonCommit>,
     locations: Vec<JsonLocation>,
     remediation: &'a str,
     references: &'a [String],
@@ -86,14 +102,25 @@ struct JsonDocument<'a> {
 }
 
 fn path_of(loc: &Location) -> String {
-    match &loc.provenance {
-        Provenance::File { path } => path.to_str_lossy().into_owned(),
-        Provenance::Stdin => "<stdin>".to_string(),
-    }
+    loc.provenance.display_path().into_owned()
 }
 
 fn location(f: &Finding, loc: &Location, opts: &Options) -> JsonLocation {
     JsonLocation {
+        source: match &loc.provenance {
+            Provenance::File { .. } => "file",
+            Provenance::Stdin => "stdin",
+            Provenance::Commit { .. } => "commit",
+            Provenance::Unreachable => "unreachable",
+            Provenance::Staged { .. } => "staged",
+        },
+        commit: loc.provenance.commit().map(|c| JsonCommit {
+            id: c.id.clone(),
+            author_name: c.author_name.to_str_lossy().into_owned(),
+            author_email: c.author_email.to_str_lossy().into_owned(),
+            date: crate::format_date(c.time, c.offset),
+            summary: c.summary.to_str_lossy().into_owned(),
+        }),
         path: path_of(loc),
         line: loc.start.line,
         column: loc.start.column,
@@ -124,6 +151,7 @@ fn finding<'a>(report: &'a Report<'a>, f: &'a Finding, opts: &Options) -> JsonFi
         end_line: first.end_line,
         end_column: first.end_column,
         line_text: first.line_text.clone(),
+        commit: first.commit.clone(),
         remediation: rule.map_or("", |r| r.remediation.as_str()),
         references: rule.map_or(&[], |r| r.references.as_slice()),
         locations,

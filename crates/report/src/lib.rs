@@ -31,6 +31,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Unique blobs scanned.
     pub blobs_scanned: u64,
+    /// Whether the scan read git objects (then blobs, not files, are counted).
+    pub git: bool,
     /// Inputs skipped by policy: `(path, reason)`.
     pub skipped: Vec<(String, String)>,
     /// Inputs that could not be read: `(path, message)`.
@@ -143,6 +145,34 @@ pub fn shown_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
         .collect()
 }
 
+/// An RFC 3339 date (`2024-05-01T12:30:00+02:00`) from seconds since the epoch and an
+/// offset from UTC in seconds.
+pub fn format_date(seconds: i64, offset: i32) -> String {
+    let local = seconds + i64::from(offset);
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let off = offset.unsigned_abs();
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        off / 3600,
+        off / 60 % 60
+    )
+}
+
 /// Writes to `w`, treating a closed pipe as the normal end of output.
 pub(crate) fn finish(r: io::Result<()>) -> io::Result<()> {
     match r {
@@ -154,6 +184,19 @@ pub(crate) fn finish(r: io::Result<()>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(format_date(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(
+            format_date(1_700_000_000, 3600),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            format_date(951_782_400, -19_800),
+            "2000-02-28T18:30:00-05:30"
+        );
+    }
 
     #[test]
     fn redaction_keeps_a_short_prefix() {

@@ -4,7 +4,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use keysnare_types::{Finding, Location, Severity};
+use bstr::ByteSlice;
+
+use keysnare_types::{Finding, Location, Provenance, Severity};
 
 use crate::{Options, Report, finish, shown_line, shown_secret};
 
@@ -65,6 +67,30 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 rule.map_or(f.rule_id.as_str(), |r| r.name.as_str()),
                 f.rule_id,
             )?;
+            match &loc.provenance {
+                Provenance::Commit { commit, .. } => writeln!(
+                    w,
+                    "            {} {} {} <{}> {} {}",
+                    p.paint(dim, "commit"),
+                    &commit.id[..commit.id.len().min(10)],
+                    commit.author_name.to_str_lossy(),
+                    commit.author_email.to_str_lossy(),
+                    &crate::format_date(commit.time, commit.offset)[..10],
+                    commit.summary.to_str_lossy(),
+                )?,
+                Provenance::Unreachable => writeln!(
+                    w,
+                    "            {} {} (no branch, tag or stash holds it: amended, rebased or dropped)",
+                    p.paint(dim, "blob  "),
+                    loc.blob,
+                )?,
+                Provenance::Staged { .. } => writeln!(
+                    w,
+                    "            {} staged, not committed yet",
+                    p.paint(dim, "index ")
+                )?,
+                Provenance::File { .. } | Provenance::Stdin => {}
+            }
             writeln!(
                 w,
                 "            {} {}   {} {}",
@@ -116,10 +142,20 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
 /// what was skipped.
 pub fn summary_line(report: &Report<'_>) -> String {
     let s = report.summary;
+    let (count, unit) = if s.git {
+        (
+            s.blobs_scanned,
+            if s.blobs_scanned == 1 {
+                "blob"
+            } else {
+                "blobs"
+            },
+        )
+    } else {
+        (s.files, if s.files == 1 { "file" } else { "files" })
+    };
     let mut line = format!(
-        "keysnare: scanned {} {} ({}) in {:.2}s: ",
-        s.files,
-        if s.files == 1 { "file" } else { "files" },
+        "keysnare: scanned {count} {unit} ({}) in {:.2}s: ",
         human_bytes(s.bytes),
         s.elapsed.as_secs_f64()
     );

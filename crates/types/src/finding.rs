@@ -126,6 +126,23 @@ pub struct Match {
     pub entropy: f32,
 }
 
+/// A commit, as a finding's provenance shows it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitInfo {
+    /// Full commit id (hex).
+    pub id: String,
+    /// Author name.
+    pub author_name: BString,
+    /// Author email.
+    pub author_email: BString,
+    /// Author date: seconds since the Unix epoch.
+    pub time: i64,
+    /// Author date: offset from UTC in seconds.
+    pub offset: i32,
+    /// First line of the message.
+    pub summary: BString,
+}
+
 /// Where a blob came from.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Provenance {
@@ -136,14 +153,51 @@ pub enum Provenance {
     },
     /// Standard input.
     Stdin,
+    /// Git history: the commit that first introduced the blob at `path`.
+    Commit {
+        /// Repository-relative path.
+        path: BString,
+        /// The introducing commit.
+        commit: Box<CommitInfo>,
+    },
+    /// A blob of the object database that no commit reachable from a ref holds (amended
+    /// away, dropped stash, dangling).
+    Unreachable,
+    /// The staged content (the index) of a repository-relative path.
+    Staged {
+        /// Repository-relative path.
+        path: BString,
+    },
 }
 
 impl Provenance {
-    /// The path to show for this origin (`<stdin>` for standard input).
+    /// The path to show for this origin (`<stdin>` for standard input, `<unreachable>` for
+    /// blobs no commit holds).
     pub fn display_path(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Provenance::File { path } => path.to_str_lossy(),
+            Provenance::File { path }
+            | Provenance::Commit { path, .. }
+            | Provenance::Staged { path } => path.to_str_lossy(),
             Provenance::Stdin => "<stdin>".into(),
+            Provenance::Unreachable => "<unreachable>".into(),
+        }
+    }
+
+    /// The path, when the origin has one.
+    pub fn path(&self) -> Option<&BString> {
+        match self {
+            Provenance::File { path }
+            | Provenance::Commit { path, .. }
+            | Provenance::Staged { path } => Some(path),
+            Provenance::Stdin | Provenance::Unreachable => None,
+        }
+    }
+
+    /// The commit, for history provenance.
+    pub fn commit(&self) -> Option<&CommitInfo> {
+        match self {
+            Provenance::Commit { commit, .. } => Some(commit),
+            _ => None,
         }
     }
 }

@@ -22,9 +22,13 @@
 
 mod finding;
 mod id;
+mod progress;
 
-pub use finding::{Confidence, Finding, Location, Match, Position, Provenance, Severity, Span};
+pub use finding::{
+    CommitInfo, Confidence, Finding, Location, Match, Position, Provenance, Severity, Span,
+};
 pub use id::{BlobId, Fingerprint, ParseIdError};
+pub use progress::Progress;
 
 /// A unit of work: content and the id that names it.
 #[derive(Clone, Debug)]

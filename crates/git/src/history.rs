@@ -1,0 +1,232 @@
+//! Provenance: the first commit that holds each matched blob, and the path there.
+use std::collections::{HashMap, HashSet};
+
+use bstr::{BString, ByteVec};
+use gix::ObjectId;
+
+use keysnare_types::{BlobId, CommitInfo};
+
+use crate::{Problem, Repository, blob_id, commit_info};
+
+/// Every commit reachable from any ref or `HEAD`.
+fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
+    let mut tips = Vec::new();
+    if let Ok(id) = repo.head_id() {
+        tips.push(id.detach());
+    }
+    match repo.references() {
+        Ok(platform) => match platform.all() {
+            Ok(refs) => {
+                for r in refs.flatten() {
+                    let name = r.name().as_bstr().to_owned();
+                    let mut r = r;
+                    match r.peel_to_id() {
+                        Ok(id) => {
+                            let id = id.detach();
+                            // Tags may point at trees or blobs; only commits start a walk.
+                            if repo
+                                .find_header(id)
+                                .is_ok_and(|h| h.kind() == gix::objs::Kind::Commit)
+                            {
+                                tips.push(id);
+                            }
+                        }
+                        Err(e) => problems.push(Problem {
+                            input: format!("ref {name}"),
+                            message: format!(
+                                "cannot be resolved, its history is not attributed: {e}"
+                            ),
+                        }),
+                    }
+                }
+            }
+            Err(e) => problems.push(Problem {
+                input: "refs".into(),
+                message: e.to_string(),
+            }),
+        },
+        Err(e) => problems.push(Problem {
+            input: "refs".into(),
+            message: e.to_string(),
+        }),
+    }
+    tips.sort();
+    tips.dedup();
+    tips
+}
+
+/// Commits reachable from `tips` (minus `hidden` and their ancestors), parents before children.
+pub(crate) fn commits_parents_first(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+    problems: &mut Vec<Problem>,
+) -> Vec<ObjectId> {
+    let walk = match repo.rev_walk(tips).with_hidden(hidden).all() {
+        Ok(w) => w,
+        Err(e) => {
+            problems.push(Problem {
+                input: "commit graph".into(),
+                message: format!("cannot walk history: {e}"),
+            });
+            return Vec::new();
+        }
+    };
+    let mut ids = Vec::new();
+    let mut parents = Vec::new();
+    let mut broken = 0usize;
+    let mut first_error = None;
+    for info in walk {
+        match info {
+            Ok(info) => {
+                ids.push(info.id);
+                parents.push(info.parent_ids.iter().copied().collect::<Vec<_>>());
+            }
+            Err(e) => {
+                broken += 1;
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    if broken > 0 {
+        problems.push(Problem {
+            input: "commit graph".into(),
+            message: format!(
+                "{broken} commits could not be read; history behind them is not attributed (first: {})",
+                first_error.unwrap_or_default()
+            ),
+        });
+    }
+    // Kahn's algorithm; ties broken by reverse walk order, so the result is deterministic.
+    let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut pending = vec![0usize; ids.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
+    for (i, ps) in parents.iter().enumerate() {
+        for p in ps {
+            if let Some(&pi) = index.get(p) {
+                pending[i] += 1;
+                children[pi].push(i);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending[i] == 0).collect();
+    ready.reverse();
+    let mut order = Vec::with_capacity(ids.len());
+    while let Some(i) = ready.pop() {
+        order.push(ids[i]);
+        for &c in children[i].iter().rev() {
+            pending[c] -= 1;
+            if pending[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    order
+}
+
+pub(crate) fn first_introductions(
+    repo: &Repository,
+    wanted: &HashSet<BlobId>,
+) -> (HashMap<BlobId, (BString, CommitInfo)>, Vec<Problem>) {
+    let mut found = HashMap::new();
+    let mut problems = Vec::new();
+    if wanted.is_empty() {
+        return (found, problems);
+    }
+    let r = repo.thread_local();
+    let tips = tips(&r, &mut problems);
+    let order = commits_parents_first(&r, tips, Vec::new(), &mut problems);
+    let mut seen_trees: HashSet<ObjectId> = HashSet::new();
+    let mut unreadable = 0usize;
+    for id in order {
+        let Ok(commit) = r.find_commit(id) else {
+            unreadable += 1;
+            continue;
+        };
+        let Ok(tree) = commit.tree_id() else {
+            unreadable += 1;
+            continue;
+        };
+        let mut hits = Vec::new();
+        if walk_tree(
+            &r,
+            tree.detach(),
+            b"",
+            wanted,
+            &found,
+            &mut seen_trees,
+            &mut hits,
+        )
+        .is_err()
+        {
+            unreadable += 1;
+        }
+        if !hits.is_empty() {
+            let info = commit_info(&commit);
+            for (blob, path) in hits {
+                found.entry(blob).or_insert_with(|| (path, info.clone()));
+            }
+            if found.len() == wanted.len() {
+                break;
+            }
+        }
+    }
+    if unreadable > 0 {
+        problems.push(Problem {
+            input: "history".into(),
+            message: format!("{unreadable} commits or trees could not be read; blobs only they hold are reported as unreachable"),
+        });
+    }
+    (found, problems)
+}
+
+/// Walks tree `id` below `prefix`, skipping trees seen in earlier commits (their blobs were
+/// attributed there already), and collects wanted blobs not attributed yet.
+fn walk_tree(
+    repo: &gix::Repository,
+    id: ObjectId,
+    prefix: &[u8],
+    wanted: &HashSet<BlobId>,
+    found: &HashMap<BlobId, (BString, CommitInfo)>,
+    seen_trees: &mut HashSet<ObjectId>,
+    hits: &mut Vec<(BlobId, BString)>,
+) -> Result<(), String> {
+    if !seen_trees.insert(id) {
+        return Ok(());
+    }
+    let tree = repo.find_tree(id).map_err(|e| e.to_string())?;
+    let decoded = tree.decode().map_err(|e| e.to_string())?;
+    let mut result = Ok(());
+    for e in &decoded.entries {
+        if e.mode.is_tree() {
+            let mut path = BString::from(prefix);
+            if !path.is_empty() {
+                path.push_byte(b'/');
+            }
+            path.push_str(e.filename);
+            if let Err(err) = walk_tree(
+                repo,
+                e.oid.to_owned(),
+                &path,
+                wanted,
+                found,
+                seen_trees,
+                hits,
+            ) {
+                result = Err(err);
+            }
+        } else if e.mode.is_blob() {
+            let b = blob_id(e.oid);
+            if wanted.contains(&b) && !found.contains_key(&b) && !hits.iter().any(|(h, _)| *h == b)
+            {
+                let mut path = BString::from(prefix);
+                if !path.is_empty() {
+                    path.push_byte(b'/');
+                }
+                path.push_str(e.filename);
+                hits.push((b, path));
+            }
+        }
+    }
+    result
+}

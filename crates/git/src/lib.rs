@@ -1,0 +1,292 @@
+//! Git sources for keysnare: every unique blob of a repository, the blobs a commit range
+//! adds, the staged index, and the provenance of blobs that matched.
+//!
+//! Repositories are opened with [`gix`] in isolation: no user or system configuration is
+//! read, and no hook, filter or other program named by the repository is ever run. There is
+//! no `git` subprocess and no patch parsing: history is read as objects, so content that
+//! only a merge commit introduced is seen like any other.
+//!
+//! - [`Repository::scan_all`]: every blob of the object database, each once (packs in
+//!   offset order through gix's delta-tree traversal, then loose objects), whether a ref
+//!   reaches it or not.
+//! - [`Repository::range`]: the blobs that the commits of `A..B` introduced.
+//! - [`Repository::staged`]: the staged blobs that differ from `HEAD`.
+//! - [`Repository::first_introductions`]: for matched blobs only, the first commit that
+//!   holds each at some path.
+#![deny(missing_docs)]
+
+mod history;
+mod odb;
+mod range;
+mod staged;
+mod tree;
+
+use std::path::{Path, PathBuf};
+
+use bstr::BString;
+
+use keysnare_types::{BlobId, CommitInfo, Progress};
+
+pub use odb::INFLATE_LIMIT;
+
+/// A repository that cannot be opened or a revision that cannot be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path is not a git repository.
+    #[error("{path}: not a git repository")]
+    NotARepository {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The repository could not be opened.
+    #[error("{path}: cannot open repository: {message}")]
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A revision or range that does not resolve.
+    #[error("cannot resolve {spec:?}: {message}")]
+    Revision {
+        /// What was asked.
+        spec: String,
+        /// Why.
+        message: String,
+    },
+    /// Reading what a scan needs failed (an index, a commit, a tree).
+    #[error("{what}: {message}")]
+    Read {
+        /// What was being read.
+        what: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Something that was skipped, reported once with what it cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The input: a pack, `loose object`, a commit.
+    pub input: String,
+    /// What happened and what was skipped.
+    pub message: String,
+}
+
+/// What reading blobs produced besides the blobs themselves.
+#[derive(Clone, Debug, Default)]
+pub struct ScanReport {
+    /// Objects looked at (all kinds).
+    pub objects: u64,
+    /// Blobs visited.
+    pub blobs: u64,
+    /// Bytes of blobs visited.
+    pub bytes: u64,
+    /// Blobs over the size cap, with their size; dropped.
+    pub oversized: Vec<(BlobId, u64)>,
+    /// Problems, each once.
+    pub problems: Vec<Problem>,
+}
+
+/// Receives blobs. Cloned once per worker thread.
+pub trait BlobVisitor: Clone + Send + Sync {
+    /// Marks `id` as taken; false when it was taken before (then it is not read or visited).
+    fn claim(&mut self, id: &BlobId) -> bool;
+    /// Scans one blob.
+    fn visit(&mut self, id: BlobId, data: &[u8]);
+}
+
+/// A blob a commit range or the index introduced, where it first appears.
+#[derive(Clone, Debug)]
+pub struct Introduced {
+    /// The blob.
+    pub blob: BlobId,
+    /// Repository-relative path.
+    pub path: BString,
+    /// The introducing commit (`None` for the staged index).
+    pub commit: Option<CommitInfo>,
+}
+
+/// Options for reading blobs.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions<'a> {
+    /// Blobs larger than this are dropped, from their header where possible.
+    pub max_size: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Counters for a progress display.
+    pub progress: Option<&'a Progress>,
+}
+
+/// An opened repository.
+pub struct Repository {
+    inner: gix::ThreadSafeRepository,
+}
+
+impl Repository {
+    /// Opens the repository at `path` (a work tree or a bare repository) in isolation: no
+    /// user or system configuration, no hooks, filters or programs from its configuration.
+    pub fn open(path: &Path) -> Result<Repository, Error> {
+        let opts = gix::open::Options::isolated();
+        if !path.exists() {
+            return Err(Error::NotARepository {
+                path: path.to_path_buf(),
+            });
+        }
+        gix::ThreadSafeRepository::open_opts(path, opts)
+            .map(|inner| Repository { inner })
+            .map_err(|e| Error::Open {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Whether `path` looks like a repository: a `.git` entry, or a bare repository layout.
+    pub fn is_repository(path: &Path) -> bool {
+        path.join(".git").exists()
+            || (path.join("HEAD").is_file()
+                && path.join("objects").is_dir()
+                && path.join("refs").is_dir())
+    }
+
+    /// The work tree, for non-bare repositories.
+    pub fn work_dir(&self) -> Option<PathBuf> {
+        self.inner.work_dir().map(Path::to_path_buf)
+    }
+
+    /// Whether the repository is a shallow clone.
+    pub fn is_shallow(&self) -> bool {
+        self.thread_local().is_shallow().unwrap_or(false)
+    }
+
+    /// The id of `HEAD`'s commit, if there is one.
+    pub fn head_commit(&self) -> Option<String> {
+        self.thread_local().head_id().ok().map(|id| id.to_string())
+    }
+
+    pub(crate) fn thread_local(&self) -> gix::Repository {
+        let mut repo = self.inner.to_thread_local();
+        // A delta-base cache for reads in pack order; decoded objects are not cached.
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+                96 << 20,
+            ))
+        });
+        repo
+    }
+
+    pub(crate) fn objects_dir(&self) -> PathBuf {
+        self.inner.objects.path().to_path_buf()
+    }
+
+    /// Visits every blob of the object database once: packs in offset order (decoded by a
+    /// delta-tree pass on all threads), then loose objects. Reachability does not matter:
+    /// dangling and unreachable blobs are visited too.
+    ///
+    /// # Performance
+    /// Each object is inflated once; delta bases are kept only while their deltas are
+    /// resolved. Memory grows with the number of objects of the largest pack, not with the
+    /// size of history.
+    pub fn scan_all<V: BlobVisitor>(&self, opts: &ReadOptions<'_>, visitor: V) -> ScanReport {
+        odb::scan_all(
+            self,
+            &odb::Options {
+                max_size: opts.max_size,
+                threads: opts.threads,
+                progress: opts.progress,
+            },
+            visitor,
+        )
+    }
+
+    /// Visits the given blobs (those a range or the index introduced), each once.
+    pub fn read_blobs<V: BlobVisitor>(
+        &self,
+        ids: &[BlobId],
+        opts: &ReadOptions<'_>,
+        visitor: V,
+    ) -> ScanReport {
+        odb::read_blobs(
+            self,
+            ids,
+            &odb::Options {
+                max_size: opts.max_size,
+                threads: opts.threads,
+                progress: opts.progress,
+            },
+            visitor,
+        )
+    }
+
+    /// The blobs that the commits of a range introduced: `spec` is `A..B` (commits reachable
+    /// from `B` but not from `A`) or a single revision `A`, read as `A..HEAD`. A blob is
+    /// introduced by a commit when it differs at its path from every parent (rename tracking
+    /// off); each blob is listed once, at its oldest introducing commit.
+    pub fn range(&self, spec: &str) -> Result<(Vec<Introduced>, Vec<Problem>), Error> {
+        range::introduced(self, spec)
+    }
+
+    /// The staged blobs: index entries whose blob differs from `HEAD`'s tree at the same
+    /// path (every entry when there is no `HEAD` yet). Gitlinks and symlinks are left out.
+    pub fn staged(&self) -> Result<Vec<Introduced>, Error> {
+        staged::introduced(self)
+    }
+
+    /// For each of `wanted`, the first commit (parents before children) whose tree holds it,
+    /// and the path there. Blobs no commit reachable from a ref or `HEAD` holds are absent
+    /// from the result.
+    pub fn first_introductions(
+        &self,
+        wanted: &std::collections::HashSet<BlobId>,
+    ) -> (
+        std::collections::HashMap<BlobId, (BString, CommitInfo)>,
+        Vec<Problem>,
+    ) {
+        history::first_introductions(self, wanted)
+    }
+}
+
+pub(crate) fn blob_id(id: &gix::oid) -> BlobId {
+    let mut b = [0u8; 20];
+    b.copy_from_slice(&id.as_bytes()[..20]);
+    BlobId::from_bytes(b)
+}
+
+pub(crate) fn oid(id: &BlobId) -> gix::ObjectId {
+    gix::ObjectId::from_bytes_or_panic(id.as_bytes())
+}
+
+pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+/// Commit metadata for reports.
+pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+    let (name, email, time, offset) = match commit.author() {
+        Ok(sig) => {
+            let t = sig.time().unwrap_or_default();
+            (
+                BString::from(sig.name),
+                BString::from(sig.email),
+                t.seconds,
+                t.offset,
+            )
+        }
+        Err(_) => (BString::default(), BString::default(), 0, 0),
+    };
+    let summary = commit
+        .message()
+        .map(|m| BString::from(m.summary().as_ref()))
+        .unwrap_or_default();
+    CommitInfo {
+        id: commit.id.to_string(),
+        author_name: name,
+        author_email: email,
+        time,
+        offset,
+        summary,
+    }
+}

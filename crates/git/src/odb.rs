@@ -1,0 +1,342 @@
+//! Every unique blob of the object database: packs in offset order, then loose objects.
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use gix::objs::Find as _;
+use gix::odb::pack;
+use rayon::prelude::*;
+
+use keysnare_types::{BlobId, Progress};
+
+use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, oid};
+
+/// Objects above this size are never inflated by the delta-tree pass, whatever the size cap:
+/// a pack holding one aborts that pass and is finished object by object, where blobs over
+/// the cap are dropped from their header alone.
+pub const INFLATE_LIMIT: u64 = 1 << 30;
+
+/// The pack files of an objects directory and of its alternates, sorted by name.
+fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![objects.to_path_buf()];
+    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let p = Path::new(line);
+            dirs.push(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                objects.join(p)
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        if let Ok(rd) = std::fs::read_dir(d.join("pack")) {
+            let mut idx: Vec<PathBuf> = rd
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            idx.sort();
+            out.extend(idx);
+        }
+    }
+    out
+}
+
+/// Loose object directories: the objects directory and its alternates.
+fn loose_dirs(objects: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![objects.to_path_buf()];
+    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let p = Path::new(line);
+            dirs.push(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                objects.join(p)
+            });
+        }
+    }
+    dirs
+}
+
+pub(crate) struct Options<'a> {
+    pub max_size: u64,
+    pub threads: usize,
+    pub progress: Option<&'a Progress>,
+}
+
+pub(crate) fn scan_all<V: BlobVisitor>(
+    repo: &Repository,
+    opts: &Options<'_>,
+    visitor: V,
+) -> ScanReport {
+    let report = Shared::default();
+    let hash = repo.inner.to_thread_local().object_hash();
+    let objects = repo.objects_dir();
+    let indexes = pack_indexes(&objects);
+    let mut packs = Vec::new();
+    for idx_path in indexes {
+        match pack::index::File::at(&idx_path, hash) {
+            Ok(idx) => {
+                if let Some(p) = opts.progress {
+                    p.add_total(u64::from(idx.num_objects()));
+                }
+                packs.push((idx_path, idx));
+            }
+            Err(e) => report.problem(Problem {
+                input: idx_path.display().to_string(),
+                message: format!("cannot read pack index, its objects are skipped: {e}"),
+            }),
+        }
+    }
+    let loose: Vec<gix::ObjectId> = loose_dirs(&objects)
+        .into_iter()
+        .flat_map(|d| gix::odb::loose::Store::at(d, hash).iter())
+        .filter_map(Result::ok)
+        .collect();
+    if let Some(p) = opts.progress {
+        p.add_total(loose.len() as u64);
+    }
+
+    for (idx_path, idx) in &packs {
+        scan_pack(repo, idx_path, idx, opts, visitor.clone(), &report);
+    }
+    read_by_id(repo, &loose, "loose object", opts, visitor, &report);
+    report.into_report()
+}
+
+/// Totals shared by the workers of one scan.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub objects: AtomicU64,
+    pub blobs: AtomicU64,
+    pub bytes: AtomicU64,
+    pub oversized: std::sync::Mutex<Vec<(BlobId, u64)>>,
+    pub problems: std::sync::Mutex<Vec<Problem>>,
+}
+
+impl Shared {
+    pub fn problem(&self, p: Problem) {
+        self.problems.lock().expect("problems").push(p);
+    }
+
+    pub fn into_report(self) -> ScanReport {
+        let mut oversized = self.oversized.into_inner().expect("oversized");
+        oversized.sort();
+        ScanReport {
+            objects: self.objects.into_inner(),
+            blobs: self.blobs.into_inner(),
+            bytes: self.bytes.into_inner(),
+            oversized,
+            problems: self.problems.into_inner().expect("problems"),
+        }
+    }
+
+    fn blob(&self, len: usize) {
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len as u64, Ordering::Relaxed);
+    }
+}
+
+/// One pack: the delta-tree pass (each object decoded once, bases before deltas, on all
+/// threads), and, if that pass stops (corruption, an object over [`INFLATE_LIMIT`]), the
+/// objects it did not reach read one by one.
+fn scan_pack<V: BlobVisitor>(
+    repo: &Repository,
+    idx_path: &Path,
+    idx: &pack::index::File,
+    opts: &Options<'_>,
+    visitor: V,
+    report: &Shared,
+) {
+    let pack_path = idx_path.with_extension("pack");
+    let hash = idx.object_hash();
+    let data = match pack::data::File::at(&pack_path, hash) {
+        Ok(d) => d,
+        Err(e) => {
+            report.problem(Problem {
+                input: pack_path.display().to_string(),
+                message: format!(
+                    "cannot open pack, its objects are read one by one where possible: {e}"
+                ),
+            });
+            read_pack_by_id(repo, idx, &pack_path, opts, visitor, report);
+            return;
+        }
+    };
+    let interrupt = AtomicBool::new(false);
+    let max = opts.max_size;
+    let progress = opts.progress;
+    let result = {
+        let visitor = visitor.clone();
+        idx.traverse_with_index(
+            &data,
+            move |kind,
+                  bytes: &[u8],
+                  entry: &pack::index::Entry,
+                  _: &dyn gix::progress::Progress|
+                  -> gix::error::Result {
+                report.objects.fetch_add(1, Ordering::Relaxed);
+                if let Some(p) = progress {
+                    p.advance(1, bytes.len() as u64);
+                }
+                if kind != gix::objs::Kind::Blob {
+                    return Ok(());
+                }
+                let id = blob_id(&entry.oid);
+                let mut v = visitor.clone();
+                if !v.claim(&id) {
+                    return Ok(());
+                }
+                if bytes.len() as u64 > max {
+                    report
+                        .oversized
+                        .lock()
+                        .expect("oversized")
+                        .push((id, bytes.len() as u64));
+                    return Ok(());
+                }
+                report.blob(bytes.len());
+                v.visit(id, bytes);
+                Ok(())
+            },
+            &mut gix::progress::Discard,
+            &interrupt,
+            pack::index::traverse::with_index::Options {
+                thread_limit: (opts.threads > 0).then_some(opts.threads),
+                check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
+                alloc_limit_bytes: Some(INFLATE_LIMIT.max(max) as usize),
+            },
+        )
+    };
+    if result.is_err() {
+        // Whatever the pass did not reach is read object by object; blobs it visited are
+        // claimed already and are not read twice.
+        read_pack_by_id(repo, idx, &pack_path, opts, visitor, report);
+    }
+}
+
+fn read_pack_by_id<V: BlobVisitor>(
+    repo: &Repository,
+    idx: &pack::index::File,
+    pack_path: &Path,
+    opts: &Options<'_>,
+    visitor: V,
+    report: &Shared,
+) {
+    let mut entries: Vec<(u64, gix::ObjectId)> =
+        idx.iter().map(|e| (e.pack_offset, e.oid)).collect();
+    entries.sort_unstable();
+    let ids: Vec<gix::ObjectId> = entries.into_iter().map(|(_, id)| id).collect();
+    let name = format!("pack {}", pack_path.display());
+    read_by_id(repo, &ids, &name, opts, visitor, report);
+}
+
+/// Reads the objects `ids` (in the given order, in chunks over the workers), checks each
+/// header first, and visits the unseen blobs within the size cap. Unreadable objects are
+/// summed up in one problem for `what`.
+fn read_by_id<V: BlobVisitor>(
+    repo: &Repository,
+    ids: &[gix::ObjectId],
+    what: &str,
+    opts: &Options<'_>,
+    visitor: V,
+    report: &Shared,
+) {
+    if ids.is_empty() {
+        return;
+    }
+    let failed = AtomicU64::new(0);
+    let first_error = std::sync::Mutex::new(None::<String>);
+    let pool = crate::pool(opts.threads);
+    pool.install(|| {
+        ids.par_chunks(256).for_each_init(
+            || (repo.thread_local(), visitor.clone(), Vec::new()),
+            |(repo, v, buf), chunk| {
+                for id in chunk {
+                    report.objects.fetch_add(1, Ordering::Relaxed);
+                    let header = match repo.try_find_header(*id) {
+                        Ok(Some(h)) => h,
+                        Ok(None) => continue,
+                        Err(e) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            first_error
+                                .lock()
+                                .expect("error")
+                                .get_or_insert_with(|| format!("{id}: {e}"));
+                            continue;
+                        }
+                    };
+                    if let Some(p) = opts.progress {
+                        p.advance(1, header.size());
+                    }
+                    if header.kind() != gix::objs::Kind::Blob {
+                        continue;
+                    }
+                    let bid = blob_id(id);
+                    if !v.claim(&bid) {
+                        continue;
+                    }
+                    if header.size() > opts.max_size {
+                        report
+                            .oversized
+                            .lock()
+                            .expect("oversized")
+                            .push((bid, header.size()));
+                        continue;
+                    }
+                    match repo.objects.try_find(id, buf) {
+                        Ok(Some(_)) => {
+                            report.blob(buf.len());
+                            v.visit(bid, buf);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            first_error
+                                .lock()
+                                .expect("error")
+                                .get_or_insert_with(|| format!("{id}: {e}"));
+                        }
+                    }
+                }
+            },
+        );
+    });
+    let failed = failed.into_inner();
+    if failed > 0 {
+        report.problem(Problem {
+            input: what.to_string(),
+            message: format!(
+                "{failed} {} could not be read and {} skipped (first: {})",
+                if failed == 1 { "object" } else { "objects" },
+                if failed == 1 { "was" } else { "were" },
+                first_error.into_inner().expect("error").unwrap_or_default()
+            ),
+        });
+    }
+}
+
+/// Reads the given blobs (for ranges and the staged index), each once, in parallel.
+pub(crate) fn read_blobs<V: BlobVisitor>(
+    repo: &Repository,
+    ids: &[BlobId],
+    opts: &Options<'_>,
+    visitor: V,
+) -> ScanReport {
+    let report = Shared::default();
+    let ids: Vec<gix::ObjectId> = ids.iter().map(oid).collect();
+    if let Some(p) = opts.progress {
+        p.add_total(ids.len() as u64);
+    }
+    read_by_id(repo, &ids, "blob", opts, visitor, &report);
+    report.into_report()
+}
