@@ -1,4 +1,5 @@
 //! End-to-end tests of the `keysnare` binary.
 mod cli;
+mod git;
 mod tree;
 mod util;

@@ -94,11 +94,22 @@ impl Collector {
 
     /// Records that a file with blob `id` was read at `provenance`. True when the blob is
     /// new, and so the caller must scan it.
-    pub(crate) fn record_file(&mut self, id: BlobId, len: u64, provenance: Provenance) -> bool {
+    ///
+    /// In a repository's work tree (`worktree`), a file whose content history already
+    /// holds gets no location of its own: its commit location names the same path.
+    pub(crate) fn record_file(
+        &mut self,
+        id: BlobId,
+        len: u64,
+        provenance: Provenance,
+        worktree: bool,
+    ) -> bool {
         self.files += 1;
         self.bytes += len;
-        self.places.entry(id).or_default().push(provenance);
         let new = self.seen.insert(id);
+        if new || !worktree {
+            self.places.entry(id).or_default().push(provenance);
+        }
         if new {
             self.bytes_scanned += len;
         }
@@ -253,12 +264,14 @@ pub(crate) fn scan_file(
     collector: &std::sync::Mutex<Collector>,
     provenance: Provenance,
     data: Vec<u8>,
+    worktree: bool,
 ) {
     let blob = Blob::new(data);
     let first = collector.lock().expect("collector").record_file(
         blob.id,
         blob.data.len() as u64,
         provenance,
+        worktree,
     );
     if first {
         scan_blob(matcher, collector, blob.id, &blob.data);

@@ -213,7 +213,7 @@ fn walk_into(
                 let provenance = Provenance::File {
                     path: path_bytes(&shown(&path)),
                 };
-                collect::scan_file(&mut matcher, collector, provenance, data);
+                collect::scan_file(&mut matcher, collector, provenance, data, relative_to.is_some());
             }
             Event::Skipped { path, reason } => {
                 collector.lock().expect("collector").skipped.push(Skipped {
@@ -255,7 +255,7 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> ScanOutput {
         }
         Ok(_) => {
             let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
-            collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data);
+            collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data, false);
         }
     }
     finish(collector.into_inner().expect("collector").finish(), start)
@@ -352,6 +352,18 @@ pub fn scan_repository(
                 size: *size,
                 limit: cfg.max_file_size,
             },
+        });
+    }
+    if let Some(first) = report.missing.first() {
+        let n = report.missing.len();
+        c.errors.push(ScanError {
+            path: Some("object database".into()),
+            message: format!(
+                "{n} {} that trees refer to {} missing (a partial or damaged clone) and {} not scanned (first: {first})",
+                if n == 1 { "blob" } else { "blobs" },
+                if n == 1 { "is" } else { "are" },
+                if n == 1 { "was" } else { "were" },
+            ),
         });
     }
     for p in report.problems.into_iter().chain(problems) {

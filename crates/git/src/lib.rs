@@ -84,6 +84,9 @@ pub struct ScanReport {
     pub bytes: u64,
     /// Blobs over the size cap, with their size; dropped.
     pub oversized: Vec<(BlobId, u64)>,
+    /// Blobs that trees of the object database refer to but that it does not hold
+    /// (a partial clone, or a damaged repository). Filled by full scans only.
+    pub missing: Vec<BlobId>,
     /// Problems, each once.
     pub problems: Vec<Problem>,
 }

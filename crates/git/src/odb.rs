@@ -109,7 +109,7 @@ pub(crate) fn scan_all<V: BlobVisitor>(
     for (idx_path, idx) in &packs {
         scan_pack(repo, idx_path, idx, opts, visitor.clone(), &report);
     }
-    read_by_id(repo, &loose, "loose object", opts, visitor, &report);
+    read_by_id(repo, &loose, "loose object", true, opts, visitor, &report);
     report.into_report()
 }
 
@@ -121,6 +121,10 @@ pub(crate) struct Shared {
     pub bytes: AtomicU64,
     pub oversized: std::sync::Mutex<Vec<(BlobId, u64)>>,
     pub problems: std::sync::Mutex<Vec<Problem>>,
+    /// Every blob met in the object database (with repeats).
+    pub present: std::sync::Mutex<Vec<BlobId>>,
+    /// Every blob a tree refers to (with repeats).
+    pub referenced: std::sync::Mutex<Vec<BlobId>>,
 }
 
 impl Shared {
@@ -131,12 +135,33 @@ impl Shared {
     pub fn into_report(self) -> ScanReport {
         let mut oversized = self.oversized.into_inner().expect("oversized");
         oversized.sort();
+        let mut present = self.present.into_inner().expect("present");
+        present.sort_unstable();
+        present.dedup();
+        let mut missing = self.referenced.into_inner().expect("referenced");
+        missing.sort_unstable();
+        missing.dedup();
+        missing.retain(|id| present.binary_search(id).is_err());
         ScanReport {
+            missing,
             objects: self.objects.into_inner(),
             blobs: self.blobs.into_inner(),
             bytes: self.bytes.into_inner(),
             oversized,
             problems: self.problems.into_inner().expect("problems"),
+        }
+    }
+
+    /// Records the blobs that tree `data` refers to.
+    fn tree(&self, data: &[u8]) {
+        let mut ids = Vec::new();
+        for entry in gix::objs::TreeRefIter::from_bytes(data, gix::hash::Kind::Sha1).flatten() {
+            if entry.mode.is_blob() {
+                ids.push(blob_id(entry.oid));
+            }
+        }
+        if !ids.is_empty() {
+            self.referenced.lock().expect("referenced").extend(ids);
         }
     }
 
@@ -176,7 +201,7 @@ fn scan_pack<V: BlobVisitor>(
     let max = opts.max_size;
     let progress = opts.progress;
     let result = {
-        let visitor = visitor.clone();
+        let mut visitor = visitor.clone();
         idx.traverse_with_index(
             &data,
             move |kind,
@@ -188,11 +213,15 @@ fn scan_pack<V: BlobVisitor>(
                 if let Some(p) = progress {
                     p.advance(1, bytes.len() as u64);
                 }
+                if kind == gix::objs::Kind::Tree {
+                    report.tree(bytes);
+                }
                 if kind != gix::objs::Kind::Blob {
                     return Ok(());
                 }
                 let id = blob_id(&entry.oid);
-                let mut v = visitor.clone();
+                report.present.lock().expect("present").push(id);
+                let v = &mut visitor;
                 if !v.claim(&id) {
                     return Ok(());
                 }
@@ -237,7 +266,7 @@ fn read_pack_by_id<V: BlobVisitor>(
     entries.sort_unstable();
     let ids: Vec<gix::ObjectId> = entries.into_iter().map(|(_, id)| id).collect();
     let name = format!("pack {}", pack_path.display());
-    read_by_id(repo, &ids, &name, opts, visitor, report);
+    read_by_id(repo, &ids, &name, true, opts, visitor, report);
 }
 
 /// Reads the objects `ids` (in the given order, in chunks over the workers), checks each
@@ -247,6 +276,7 @@ fn read_by_id<V: BlobVisitor>(
     repo: &Repository,
     ids: &[gix::ObjectId],
     what: &str,
+    track_trees: bool,
     opts: &Options<'_>,
     visitor: V,
     report: &Shared,
@@ -278,10 +308,17 @@ fn read_by_id<V: BlobVisitor>(
                     if let Some(p) = opts.progress {
                         p.advance(1, header.size());
                     }
+                    if header.kind() == gix::objs::Kind::Tree && track_trees {
+                        if let Ok(Some(_)) = repo.objects.try_find(id, buf) {
+                            report.tree(buf);
+                        }
+                        continue;
+                    }
                     if header.kind() != gix::objs::Kind::Blob {
                         continue;
                     }
                     let bid = blob_id(id);
+                    report.present.lock().expect("present").push(bid);
                     if !v.claim(&bid) {
                         continue;
                     }
@@ -337,6 +374,6 @@ pub(crate) fn read_blobs<V: BlobVisitor>(
     if let Some(p) = opts.progress {
         p.add_total(ids.len() as u64);
     }
-    read_by_id(repo, &ids, "blob", opts, visitor, &report);
+    read_by_id(repo, &ids, "blob", false, opts, visitor, &report);
     report.into_report()
 }
