@@ -9,8 +9,14 @@ use predicates::prelude::*;
 use crate::util::*;
 
 fn fixture(script: &str, dir: &Path) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/repos").join(script);
-    let out = Std::new("bash").arg(&script).arg(dir).output().expect("bash");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/repos")
+        .join(script);
+    let out = Std::new("bash")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .expect("bash");
     assert!(
         out.status.success(),
         "{} failed: {}",
@@ -33,7 +39,11 @@ fn git(dir: &Path, args: &[&str]) {
         .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `(rule, path, line, source, commit summary)` of every location.
@@ -64,7 +74,13 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, BTreeSet<Row>) {
 }
 
 fn row(rule: &str, path: &str, line: u64, source: &str, summary: &str) -> Row {
-    (rule.into(), path.into(), line, source.into(), summary.into())
+    (
+        rule.into(),
+        path.into(),
+        line,
+        source.into(),
+        summary.into(),
+    )
 }
 
 const AWS: &str = "aws.access-key-id";
@@ -145,7 +161,10 @@ fn no_worktree_and_no_git() {
     let (_, _, rows) = scan(&repo, &["--no-git"]);
     let paths: BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     assert!(paths.iter().any(|p| p.ends_with("local.env")), "{paths:?}");
-    assert!(!paths.iter().any(|p| p.ends_with("deploy.env")), "{paths:?}");
+    assert!(
+        !paths.iter().any(|p| p.ends_with("deploy.env")),
+        "{paths:?}"
+    );
     assert!(rows.iter().all(|r| r.3 == "file"));
 }
 
@@ -170,7 +189,12 @@ fn range_and_since_report_only_what_the_range_introduced() {
     assert_eq!((code, rows.len()), (0, 0));
     // A side branch's own commits.
     let (_, _, rows) = scan(&repo, &["--range", "main..side"]);
-    assert_eq!(rows, [row(GH, "side.txt", 1, "commit", "side work")].into_iter().collect());
+    assert_eq!(
+        rows,
+        [row(GH, "side.txt", 1, "commit", "side work")]
+            .into_iter()
+            .collect()
+    );
     keysnare()
         .arg("scan")
         .arg(&repo)
@@ -191,20 +215,42 @@ fn staged_scans_only_the_index() {
     git(&repo, &["add", "first.env"]);
     let (code, _, rows) = scan(&repo, &["--staged"]);
     assert_eq!(code, 1);
-    assert_eq!(rows, [row(AWS, "first.env", 1, "staged", "")].into_iter().collect());
+    assert_eq!(
+        rows,
+        [row(AWS, "first.env", 1, "staged", "")]
+            .into_iter()
+            .collect()
+    );
     git(&repo, &["commit", "-q", "-m", "first"]);
     // Committed content is not staged any more.
     let (code, _, rows) = scan(&repo, &["--staged"]);
     assert_eq!((code, rows.len()), (0, 0));
     // A staged secret is found, an unstaged one is not.
     std::fs::create_dir_all(repo.join("src")).unwrap();
-    std::fs::write(repo.join("src/new.py"), format!("\n\nKEY = '{}'\n", aws_key_id(301))).unwrap();
+    std::fs::write(
+        repo.join("src/new.py"),
+        format!("\n\nKEY = '{}'\n", aws_key_id(301)),
+    )
+    .unwrap();
     git(&repo, &["add", "src/new.py"]);
-    std::fs::write(repo.join("first.env"), format!("K={}\nJ={}\n", aws_key_id(300), aws_key_id(302))).unwrap();
-    std::fs::write(repo.join("untracked.env"), format!("K={}\n", aws_key_id(303))).unwrap();
+    std::fs::write(
+        repo.join("first.env"),
+        format!("K={}\nJ={}\n", aws_key_id(300), aws_key_id(302)),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("untracked.env"),
+        format!("K={}\n", aws_key_id(303)),
+    )
+    .unwrap();
     let (code, doc, rows) = scan(&repo, &["--staged"]);
     assert_eq!(code, 1);
-    assert_eq!(rows, [row(AWS, "src/new.py", 3, "staged", "")].into_iter().collect());
+    assert_eq!(
+        rows,
+        [row(AWS, "src/new.py", 3, "staged", "")]
+            .into_iter()
+            .collect()
+    );
     assert_eq!(doc["findings"][0]["column"], 8);
     // Outside a repository, --staged is an error.
     keysnare()
@@ -221,14 +267,34 @@ fn shallow_clone_is_scanned() {
     fixture("history.sh", &src);
     let dst = t.path().join("shallow");
     let url = format!("file://{}", src.display());
-    git(t.path(), &["clone", "-q", "--depth", "1", "--branch", "main", &url, dst.to_str().unwrap()]);
+    git(
+        t.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "main",
+            &url,
+            dst.to_str().unwrap(),
+        ],
+    );
     let (code, doc, rows) = scan(&dst, &[]);
     assert_eq!(code, 1);
     let paths: BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     // The tip's tree is there; history before the clone's depth is not.
-    assert!(paths.contains("merge.txt") && paths.contains("crlf.txt"), "{paths:?}");
+    assert!(
+        paths.contains("merge.txt") && paths.contains("crlf.txt"),
+        "{paths:?}"
+    );
     assert!(!paths.contains("deploy.env"), "{paths:?}");
-    assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{:#}", doc["errors"]);
+    assert_eq!(
+        doc["errors"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        doc["errors"]
+    );
 }
 
 #[test]
@@ -248,11 +314,19 @@ fn missing_object_is_reported_and_the_rest_is_scanned() {
     assert_eq!(doc["findings"][0]["path"], "a.env");
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0]["message"].as_str().unwrap().contains("1 blob that trees refer to is missing"));
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 blob that trees refer to is missing")
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("missing"), "{stderr}");
     // With the secret that is left accepted, the skip alone makes the exit code 2.
-    let fp = doc["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    let fp = doc["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::fs::write(repo.join(".keysnareignore"), format!("{fp}\n")).unwrap();
     keysnare()
         .arg("scan")
@@ -287,14 +361,26 @@ fn corrupt_pack_is_reported_and_the_rest_is_scanned() {
         .output()
         .unwrap();
     let doc = json(&out.stdout);
-    assert!(!doc["errors"].as_array().unwrap().is_empty(), "the damage is reported");
+    assert!(
+        !doc["errors"].as_array().unwrap().is_empty(),
+        "the damage is reported"
+    );
     // Loose objects and the work tree are still scanned.
     let paths: Vec<&str> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|f| f["locations"].as_array().unwrap().iter().map(|l| l["path"].as_str().unwrap()))
+        .flat_map(|f| {
+            f["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["path"].as_str().unwrap())
+        })
         .collect();
-    assert!(paths.contains(&"local.env") && paths.contains(&"notes/key.txt"), "{paths:?}");
+    assert!(
+        paths.contains(&"local.env") && paths.contains(&"notes/key.txt"),
+        "{paths:?}"
+    );
     assert_eq!(out.status.code(), Some(1));
 }

@@ -213,7 +213,13 @@ fn walk_into(
                 let provenance = Provenance::File {
                     path: path_bytes(&shown(&path)),
                 };
-                collect::scan_file(&mut matcher, collector, provenance, data, relative_to.is_some());
+                collect::scan_file(
+                    &mut matcher,
+                    collector,
+                    provenance,
+                    data,
+                    relative_to.is_some(),
+                );
             }
             Event::Skipped { path, reason } => {
                 collector.lock().expect("collector").skipped.push(Skipped {

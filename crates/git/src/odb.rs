@@ -246,10 +246,16 @@ fn scan_pack<V: BlobVisitor>(
             },
         )
     };
-    if result.is_err() {
+    if let Err(e) = result {
         // Whatever the pass did not reach is read object by object; blobs it visited are
-        // claimed already and are not read twice.
+        // claimed already and are not read twice. An object over the inflate limit stops
+        // the pass too; then there is nothing to report unless reads fail.
+        let before = report.problems.lock().expect("problems").len();
         read_pack_by_id(repo, idx, &pack_path, opts, visitor, report);
+        let mut problems = report.problems.lock().expect("problems");
+        if let Some(p) = problems.get_mut(before) {
+            p.message = format!("{} (the pack is damaged: {e})", p.message);
+        }
     }
 }
 
@@ -309,8 +315,16 @@ fn read_by_id<V: BlobVisitor>(
                         p.advance(1, header.size());
                     }
                     if header.kind() == gix::objs::Kind::Tree && track_trees {
-                        if let Ok(Some(_)) = repo.objects.try_find(id, buf) {
-                            report.tree(buf);
+                        match repo.objects.try_find(id, buf) {
+                            Ok(Some(_)) => report.tree(buf),
+                            Ok(None) => {}
+                            Err(e) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                                first_error
+                                    .lock()
+                                    .expect("error")
+                                    .get_or_insert_with(|| format!("{id}: {e}"));
+                            }
                         }
                         continue;
                     }
