@@ -407,7 +407,8 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             return Ok(EXIT_FINDINGS);
         }
     };
-    let mut diags = set.lint();
+    let mut diags = set.compile_all();
+    diags.extend(set.lint());
     diags.extend(keysnare_matcher::check_examples(&set));
     // Ids must also be unique against the built-in pack the files will be used with
     // (a file of the pack itself, checked by path while it is edited, is not a clash).

@@ -51,7 +51,10 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
 /// Explains why rule `ri` did not find a match in `text`, for the check's message.
 fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
     let rule = rules.rule(ri);
-    let Some(caps) = rule.regex.captures_iter(text).next() else {
+    let Some(regex) = rule.regex() else {
+        return "the pattern does not compile".to_string();
+    };
+    let Some(caps) = regex.captures_iter(text).next() else {
         return "the pattern does not match it".to_string();
     };
     let Some(secret) = caps.get_group(rule.secret_group) else {

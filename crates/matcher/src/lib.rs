@@ -149,11 +149,12 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         let rule = rules.rule(ri);
-        let (cache, caps) = self.scratch[ri]
-            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let Some(regex) = rule.regex() else { return };
+        let (cache, caps) =
+            self.scratch[ri].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()));
         let mut input = Input::new(hay).range(ws..we);
         loop {
-            search(&rule.regex, cache, &input, caps);
+            search(regex, cache, &input, caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
             if let Some(secret) = caps.get_group(rule.secret_group) {

@@ -13,7 +13,7 @@ use keysnare_types::Span;
 fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut out = Vec::new();
     for (ri, rule) in rules.rules().iter().enumerate() {
-        for caps in rule.regex.captures_iter(hay) {
+        for caps in rule.regex().unwrap().captures_iter(hay) {
             let (Some(m), Some(s)) = (caps.get_match(), caps.get_group(rule.secret_group)) else {
                 continue;
             };

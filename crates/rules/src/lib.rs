@@ -44,6 +44,8 @@ mod embedded {
 pub struct Source {
     name: String,
     text: String,
+    /// The embedded pack: checked by the test suite, so its regexes compile on first use.
+    trusted: bool,
 }
 
 impl Source {
@@ -52,6 +54,7 @@ impl Source {
         Source {
             name: name.into(),
             text: text.into(),
+            trusted: false,
         }
     }
 
@@ -76,14 +79,22 @@ impl Source {
                 message: format!("rule file is not valid UTF-8 (byte {offset})"),
             }])
         })?;
-        Ok(Source { name, text })
+        Ok(Source {
+            name,
+            text,
+            trusted: false,
+        })
     }
 
     /// The default pack embedded at build time, one source per file of `rules/`.
     pub fn default_pack() -> Vec<Source> {
         embedded::DEFAULT_RULE_FILES
             .iter()
-            .map(|(name, text)| Source::text(format!("default:{name}"), *text))
+            .map(|(name, text)| Source {
+                name: format!("default:{name}"),
+                text: (*text).to_string(),
+                trusted: true,
+            })
             .collect()
     }
 
@@ -119,7 +130,7 @@ impl RuleSet {
                             file: src.name.clone(),
                             line,
                         };
-                        match rule::compile(raw, origin) {
+                        match rule::compile(raw, origin, src.trusted) {
                             Ok(r) => rules.push(r),
                             Err(problems) => {
                                 diags.extend(problems.into_iter().map(|message| Diagnostic {
@@ -281,6 +292,22 @@ impl RuleSet {
         diags
     }
 
+    /// Compiles every rule's regex now (those of the embedded pack are otherwise built on
+    /// first use) and reports each that fails.
+    pub fn compile_all(&self) -> Vec<Diagnostic> {
+        self.rules
+            .iter()
+            .filter_map(|r| {
+                r.compile_now().err().map(|message| Diagnostic {
+                    file: r.origin.file.clone(),
+                    line: Some(r.origin.line),
+                    rule_id: Some(r.id.clone()),
+                    message,
+                })
+            })
+            .collect()
+    }
+
     /// Keeps only the rules for which `keep` is true, rebuilding the automaton.
     pub fn retain(self, keep: impl FnMut(&Rule) -> bool) -> Result<RuleSet, Error> {
         let mut rules = self.rules;
@@ -360,5 +387,36 @@ examples = ["x = dmo_a1b2c3d4"]
         let rs = RuleSet::load(&[Source::text("a.toml", ONE)]).unwrap();
         assert_eq!(rs.rules_for_keyword(0), &[0]);
         assert_eq!(rs.keyword(0), b"dmo_");
+    }
+}
+
+#[cfg(test)]
+mod default_pack_tests {
+    use super::*;
+
+    #[test]
+    fn every_default_rule_compiles_and_passes_lint() {
+        let set = RuleSet::default_pack().unwrap();
+        assert!(set.len() >= 60, "{} rules", set.len());
+        assert_eq!(set.compile_all(), Vec::new());
+        assert_eq!(set.lint(), Vec::new());
+    }
+
+    #[test]
+    fn secret_group_is_found_by_name_or_position() {
+        let named = r#"
+[[rules]]
+id = "a.b"
+name = "n"
+provider = "p"
+pattern = '''(x)=(?P<secret>\d{3})'''
+keywords = ["x="]
+severity = "low"
+"#;
+        let set = RuleSet::load(&[Source::text("a.toml", named)]).unwrap();
+        assert_eq!(set.rule(0).secret_group, 2);
+        let first = named.replace("(?P<secret>", "(");
+        let set = RuleSet::load(&[Source::text("a.toml", first)]).unwrap();
+        assert_eq!(set.rule(0).secret_group, 1);
     }
 }

@@ -1,5 +1,4 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex_automata::PatternID;
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -59,8 +58,8 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Where the rule was defined.
     pub origin: Origin,
-    /// The compiled pattern (bytes, Unicode off).
-    pub regex: Regex,
+    /// The compiled pattern (bytes, Unicode off), built on first use for trusted sources.
+    regex: std::sync::OnceLock<Option<Regex>>,
     /// Index of the capture group holding the secret.
     pub secret_group: usize,
     /// The longest possible match, in bytes.
@@ -72,6 +71,29 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The compiled pattern. Rules of the embedded pack are compiled on first use (most
+    /// scans need only the rules whose keywords occur), others when they load; `None` only
+    /// if a lazily compiled pattern fails, which `rules check` and the test suite rule out.
+    ///
+    /// # Performance
+    /// The first call for a rule builds its regex (up to a few milliseconds for patterns
+    /// with long bounded repetitions); later calls are a load.
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| build_regex(&self.pattern).ok())
+            .as_ref()
+    }
+
+    /// Compiles the pattern now, reporting why it fails.
+    pub fn compile_now(&self) -> Result<(), String> {
+        if self.regex.get().is_some_and(Option::is_some) {
+            return Ok(());
+        }
+        let re = build_regex(&self.pattern)?;
+        let _ = self.regex.set(Some(re));
+        Ok(())
+    }
+
     /// Whether the rule's own allowlist drops `secret` (regexes and stop-words).
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
         self.allow_regexes.iter().any(|re| re.is_match(secret))
@@ -120,7 +142,7 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, String> {
 }
 
 /// Validates and compiles one rule; every problem is returned, not only the first.
-pub(crate) fn compile(raw: RawRule, origin: Origin) -> Result<Rule, Vec<String>> {
+pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rule, Vec<String>> {
     let mut problems = Vec::new();
     if !valid_id(&raw.id) {
         problems.push(format!(
@@ -140,23 +162,31 @@ pub(crate) fn compile(raw: RawRule, origin: Origin) -> Result<Rule, Vec<String>>
         ));
     }
 
-    let hir = regex_syntax::ParserBuilder::new()
+    let hir = match regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
-        .parse(&raw.pattern);
-    let regex = build_regex(&raw.pattern);
-    let (regex, hir) = match (regex, hir) {
-        (Ok(r), Ok(h)) => (r, h),
-        (Err(e), _) => {
-            problems.push(e);
-            return Err(problems);
-        }
-        (_, Err(e)) => {
+        .parse(&raw.pattern)
+    {
+        Ok(h) => h,
+        Err(e) => {
             problems.push(format!("invalid pattern: {e}"));
             return Err(problems);
         }
     };
+    // Trusted sources (the embedded pack, checked by the test suite) compile on first use.
+    let regex = std::sync::OnceLock::new();
+    if !trusted {
+        match build_regex(&raw.pattern) {
+            Ok(r) => {
+                let _ = regex.set(Some(r));
+            }
+            Err(e) => {
+                problems.push(e);
+                return Err(problems);
+            }
+        }
+    }
 
     let max_len = match hir.properties().maximum_len() {
         Some(n) if n <= MAX_MATCH_LEN => n,
@@ -175,10 +205,9 @@ pub(crate) fn compile(raw: RawRule, origin: Origin) -> Result<Rule, Vec<String>>
         }
     };
 
-    let group_info = regex.group_info();
-    let secret_group = match group_info.to_index(PatternID::ZERO, "secret") {
+    let secret_group = match capture_index(&hir, "secret") {
         Some(i) => i,
-        None if group_info.group_len(PatternID::ZERO) > 1 => 1,
+        None if hir.properties().explicit_captures_len() > 0 => 1,
         None => {
             problems.push(
                 "pattern has no capture group: name the secret's group `(?P<secret>...)`"
@@ -290,6 +319,25 @@ fn compile_allowlist(raw: &RawAllowlist, problems: &mut Vec<String>) -> Allowlis
         b.build().ok()
     };
     (regexes, stopwords, paths)
+}
+
+/// The index of the capture group named `name`.
+fn capture_index(hir: &regex_syntax::hir::Hir, name: &str) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if c.name.as_deref() == Some(name) {
+                Some(c.index as usize)
+            } else {
+                capture_index(&c.sub, name)
+            }
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|h| capture_index(h, name))
+        }
+        HirKind::Repetition(r) => capture_index(&r.sub, name),
+        _ => None,
+    }
 }
 
 /// Keywords from the pattern's literal prefixes, lowercased and deduplicated, or `None`
