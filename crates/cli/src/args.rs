@@ -148,9 +148,9 @@ pub enum ListFormat {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgressChoice {
-    /// When stderr is a terminal
+    /// A bar when stderr is a terminal
     Auto,
-    /// Always
+    /// A bar on a terminal, otherwise a plain line every two seconds (CI logs)
     Always,
     /// Never
     Never,

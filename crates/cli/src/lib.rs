@@ -207,11 +207,15 @@ impl ProgressBar {
     }
 }
 
+/// A bar redrawn in place on a terminal; elsewhere (`--progress always` in a CI log) one
+/// plain line every two seconds.
 fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
     use indicatif::{ProgressBar as Bar, ProgressDrawTarget, ProgressStyle};
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop = Arc::clone(&done);
+    let terminal = io::stderr().is_terminal();
     let thread = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
         let bar = Bar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(8));
         bar.set_style(
             ProgressStyle::with_template(
@@ -219,11 +223,22 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        let mut last_line = std::time::Instant::now();
         loop {
             let (n, total, bytes) = counters.snapshot();
-            bar.set_length(total.max(n));
-            bar.set_position(n);
-            bar.set_message(keysnare_report::human_bytes(bytes));
+            if terminal {
+                bar.set_length(total.max(n));
+                bar.set_position(n);
+                bar.set_message(keysnare_report::human_bytes(bytes));
+            } else if last_line.elapsed() >= std::time::Duration::from_secs(2) {
+                last_line = std::time::Instant::now();
+                eprintln!(
+                    "keysnare: {n}/{} objects, {} read, {:.0}s",
+                    total.max(n),
+                    keysnare_report::human_bytes(bytes),
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
