@@ -202,13 +202,13 @@ fn specs() -> Vec<Spec> {
     v
 }
 
-struct Built {
-    tree: Tree,
+pub struct Built {
+    pub tree: Tree,
     /// (rule, path, line, column)
-    expected: BTreeSet<(String, String, u64, u64)>,
+    pub expected: BTreeSet<(String, String, u64, u64)>,
 }
 
-fn build(with_secrets: bool) -> Built {
+pub fn build(with_secrets: bool) -> Built {
     let plants = plants();
     let tree = Tree::new();
     let mut expected = BTreeSet::new();

@@ -136,6 +136,10 @@ pub enum Format {
     Json,
     /// One JSON object per finding per line
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning (docs/CI.md)
+    Sarif,
+    /// JUnit XML, one failed test case per finding
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -163,7 +163,12 @@ fn scan(args: ScanArgs) -> Result<i32> {
             }
         },
     };
-    write_report(args.format, args.output.as_deref(), &report, &opts)?;
+    let sarif = if args.format == Format::Sarif {
+        sarif_context(&args, repos.first().map(|p| p.as_path()))
+    } else {
+        keysnare_report::SarifContext::default()
+    };
+    write_report(args.format, args.output.as_deref(), &report, &opts, &sarif)?;
     if !args.quiet {
         eprintln!("{}", keysnare_report::summary_line(&report));
     }
@@ -263,11 +268,38 @@ fn exit_code(out: &ScanOutput, findings_code: i32) -> i32 {
     }
 }
 
+/// Where the scanned code lives, for SARIF: the root, and for a repository its web URL,
+/// revision and branch.
+fn sarif_context(args: &ScanArgs, repo: Option<&Path>) -> keysnare_report::SarifContext {
+    let mut ctx = keysnare_report::SarifContext::default();
+    let root = repo.or_else(|| {
+        args.paths
+            .first()
+            .map(|p| p.as_path())
+            .filter(|p| p.is_dir())
+    });
+    if let Some(root) = root {
+        ctx.root = std::fs::canonicalize(root).ok();
+    }
+    if let Some(path) = repo
+        && let Ok(r) = keysnare_git::Repository::open(path)
+    {
+        if let Some(dir) = r.work_dir() {
+            ctx.root = std::fs::canonicalize(dir).ok();
+        }
+        ctx.repository_uri = r.web_url();
+        ctx.revision = r.head_commit();
+        ctx.branch = r.head_branch();
+    }
+    ctx
+}
+
 fn write_report(
     format: Format,
     output: Option<&Path>,
     report: &Report<'_>,
     opts: &Options,
+    sarif: &keysnare_report::SarifContext,
 ) -> Result<()> {
     let mut sink: Box<dyn Write> = match output {
         Some(path) => Box::new(BufWriter::new(
@@ -279,6 +311,8 @@ fn write_report(
         Format::Text => keysnare_report::write_text(&mut sink, report, opts),
         Format::Json => keysnare_report::write_json(&mut sink, report, opts),
         Format::Jsonl => keysnare_report::write_jsonl(&mut sink, report, opts),
+        Format::Sarif => keysnare_report::write_sarif(&mut sink, report, opts, sarif),
+        Format::Junit => keysnare_report::write_junit(&mut sink, report, opts),
     };
     written.context("cannot write the report")
 }

@@ -27,7 +27,7 @@ pub(crate) struct Located {
     start: Position,
     end: Position,
     line_text: BString,
-    line_secret: Span,
+    line_secrets: Vec<Span>,
 }
 
 /// Works out lines, columns and snippets for the matches of one blob.
@@ -39,7 +39,28 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
         .map(|m| {
             let start = locator.position(m.secret.start);
             let end = locator.position(m.secret.end);
-            let (line_text, line_secret) = line_snippet(&locator, data, m.secret, SNIPPET_REACH);
+            let (line_text, own) = line_snippet(&locator, data, m.secret, SNIPPET_REACH);
+            // Where the snippet starts in the blob, to place the other secrets on it.
+            let base = m.secret.start - own.start;
+            let mut line_secrets: Vec<Span> = found
+                .iter()
+                .filter(|o| o.secret.start < base + line_text.len() && o.secret.end > base)
+                .map(|o| {
+                    Span::new(
+                        o.secret.start.max(base) - base,
+                        o.secret.end.min(base + line_text.len()) - base,
+                    )
+                })
+                .collect();
+            line_secrets.sort();
+            line_secrets.dedup();
+            let mut merged: Vec<Span> = Vec::with_capacity(line_secrets.len());
+            for s in line_secrets {
+                match merged.last_mut() {
+                    Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                    _ => merged.push(s),
+                }
+            }
             Located {
                 rule: m.rule,
                 secret: BString::from(&data[m.secret.range()]),
@@ -49,7 +70,7 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
                 start,
                 end,
                 line_text: BString::from(line_text),
-                line_secret,
+                line_secrets: merged,
             }
         })
         .collect()
@@ -197,7 +218,7 @@ impl Collector {
                         start: lm.start,
                         end: lm.end,
                         line_text: lm.line_text.clone(),
-                        line_secret: lm.line_secret,
+                        line_secrets: lm.line_secrets.clone(),
                     });
                 }
             }

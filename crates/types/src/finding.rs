@@ -220,8 +220,9 @@ pub struct Location {
     /// The line holding the start of the secret, without its line terminator; on long
     /// lines only the neighbourhood of the secret.
     pub line_text: BString,
-    /// The part of `line_text` that is the secret (for redaction).
-    pub line_secret: Span,
+    /// The parts of `line_text` that are secrets: this finding's and any other found on the
+    /// same line (sorted, not overlapping), so reports can redact them all.
+    pub line_secrets: Vec<Span>,
 }
 
 /// One secret found by one rule, with every place it occurs.
