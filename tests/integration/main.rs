@@ -2,5 +2,6 @@
 mod cli;
 mod git;
 mod sarif;
+mod snapshot;
 mod tree;
 mod util;

@@ -280,6 +280,8 @@ fn sarif_context(args: &ScanArgs, repo: Option<&Path>) -> keysnare_report::Sarif
     });
     if let Some(root) = root {
         ctx.root = std::fs::canonicalize(root).ok();
+        ctx.strip_prefixes.push(root.to_path_buf());
+        ctx.strip_prefixes.extend(ctx.root.clone());
     }
     if let Some(path) = repo
         && let Ok(r) = keysnare_git::Repository::open(path)

@@ -45,6 +45,24 @@ pub struct SarifContext {
     pub revision: Option<String>,
     /// The checked-out branch.
     pub branch: Option<String>,
+    /// Prefixes to take off file paths so URIs are relative to the root (the root as given
+    /// on the command line, and as resolved).
+    pub strip_prefixes: Vec<std::path::PathBuf>,
+}
+
+impl SarifContext {
+    fn relative<'p>(&self, path: &'p [u8]) -> &'p [u8] {
+        for prefix in &self.strip_prefixes {
+            let p = prefix.as_os_str().as_encoded_bytes();
+            if !p.is_empty()
+                && let Some(rest) = path.strip_prefix(p)
+                && (p.ends_with(b"/") || rest.starts_with(b"/"))
+            {
+                return rest.trim_start_with(|c| c == '/');
+            }
+        }
+        path
+    }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -179,11 +197,17 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-fn location(f: &Finding, loc: &Location, opts: &Options) -> Option<sarif::Location> {
+fn location(
+    f: &Finding,
+    loc: &Location,
+    opts: &Options,
+    ctx: &SarifContext,
+) -> Option<sarif::Location> {
     let uri = match &loc.provenance {
-        Provenance::File { path }
-        | Provenance::Commit { path, .. }
-        | Provenance::Staged { path } => path_to_uri(path.trim_start_with(|c| c == '/')),
+        Provenance::File { path } => path_to_uri(ctx.relative(path).trim_start_with(|c| c == '/')),
+        Provenance::Commit { path, .. } | Provenance::Staged { path } => {
+            path_to_uri(path.trim_start_with(|c| c == '/'))
+        }
         Provenance::Stdin => "stdin".to_string(),
         Provenance::Unreachable => return None,
     };
@@ -283,7 +307,7 @@ pub fn write_sarif(
         let mut locs = f
             .locations
             .iter()
-            .filter_map(|l| location(f, l, opts).map(|sl| (l, sl)));
+            .filter_map(|l| location(f, l, opts, ctx).map(|sl| (l, sl)));
         let Some((primary, first)) = locs.next() else {
             unreachable += 1;
             continue;
