@@ -443,3 +443,46 @@ fn output_file_and_colour_choice() {
         .code(2)
         .stderr(predicate::str::contains("cannot create"));
 }
+
+#[test]
+fn baseline_hides_the_findings_it_lists() {
+    let t = Tree::new();
+    let k1 = aws_key_id(15);
+    let k2 = aws_key_id(16);
+    t.write("src/a.env", format!("A={k1}\nB={k2}\n"));
+    let out = keysnare()
+        .args(["scan", "-f", "json"])
+        .arg(t.path().join("src"))
+        .output()
+        .unwrap();
+    let doc = json(&out.stdout);
+    let fps: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fps.len(), 2);
+    let baseline = t.write(
+        "baseline.txt",
+        format!("# accepted\n{} aws.access-key-id src/a.env\n", fps[0]),
+    );
+    let out = keysnare()
+        .args(["scan", "-f", "json", "--baseline"])
+        .arg(&baseline)
+        .arg(t.path().join("src"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["fingerprint"], fps[1].as_str());
+    let bad = t.write("bad.txt", "not a fingerprint\n");
+    keysnare()
+        .args(["scan", "--baseline"])
+        .arg(&bad)
+        .arg(t.path().join("src"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.txt:1"));
+}

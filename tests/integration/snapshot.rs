@@ -39,7 +39,11 @@ fn sarif_snapshot_of_history() {
     let t = Tree::new();
     let repo = t.path().join("history");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/repos/history.sh");
-    let ok = std::process::Command::new("bash").arg(script).arg(&repo).status().unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg(script)
+        .arg(&repo)
+        .status()
+        .unwrap();
     assert!(ok.success());
     let doc = sarif_of(&["--no-worktree"], &repo);
     settings().bind(|| {

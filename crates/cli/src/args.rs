@@ -84,6 +84,10 @@ pub struct ScanArgs {
     /// Do not read `.keysnareignore`
     #[arg(long)]
     pub no_ignore_file: bool,
+    /// Report only findings that FILE does not list (one finding fingerprint at the start of
+    /// each line; the rest of the line is free text)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Skip files larger than SIZE (bytes, or with a unit: 512K, 64MiB, 1G)
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_file_size: u64,

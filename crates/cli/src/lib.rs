@@ -88,6 +88,7 @@ fn scan(args: ScanArgs) -> Result<i32> {
         threads: args.threads,
         excludes: args.exclude.clone(),
         read_ignore_file: !args.no_ignore_file,
+        baseline: args.baseline.clone(),
         ..ScanConfig::new(Arc::clone(&rules))
     };
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
@@ -122,7 +123,7 @@ fn scan(args: ScanArgs) -> Result<i32> {
     };
     let bar = progress.map(progress_bar);
     let out = if stdin {
-        keysnare_engine::scan_reader(&cfg, io::stdin().lock())
+        keysnare_engine::scan_reader(&cfg, io::stdin().lock())?
     } else if let Some(repo) = repos.first() {
         keysnare_engine::scan_repository(&cfg, repo, &scope)?
     } else {

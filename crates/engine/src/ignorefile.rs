@@ -84,6 +84,34 @@ impl Exclusions {
         }
     }
 
+    /// A baseline file: each line that is not blank or a `#` comment starts with the
+    /// fingerprint of an accepted finding; the rest of the line (rule id, path, a note) is
+    /// for people.
+    pub fn baseline(file: &Path) -> Result<Exclusions, Error> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::Config(format!("baseline {}: {e}", file.display())))?;
+        let mut fingerprints = HashSet::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let first = line.split_whitespace().next().unwrap_or("");
+            let fp = Fingerprint::from_hex(first).map_err(|_| {
+                Error::Config(format!(
+                    "baseline {}:{}: expected a finding fingerprint (32 hex digits) at the start of the line",
+                    file.display(),
+                    n + 1
+                ))
+            })?;
+            fingerprints.insert(fp);
+        }
+        Ok(Exclusions {
+            paths: Gitignore::empty(),
+            fingerprints,
+        })
+    }
+
     /// Whether `path` (or a directory above it) is excluded.
     pub fn excludes_path(&self, path: &Path, is_dir: bool) -> bool {
         if self.paths.is_empty() {

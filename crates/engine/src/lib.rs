@@ -60,6 +60,8 @@ pub struct ScanConfig {
     pub read_ignore_file: bool,
     /// Counters for a progress display.
     pub progress: Option<Arc<Progress>>,
+    /// A baseline file: findings whose fingerprint it lists are not reported.
+    pub baseline: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -72,6 +74,7 @@ impl ScanConfig {
             excludes: Vec::new(),
             read_ignore_file: true,
             progress: None,
+            baseline: None,
         }
     }
 }
@@ -147,7 +150,7 @@ pub struct ScanOutput {
 /// the output, and the other roots are still scanned.
 pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Error> {
     let start = Instant::now();
-    let collector = Mutex::new(Collector::new(Arc::clone(&cfg.rules)));
+    let collector = Mutex::new(new_collector(cfg)?);
     let mut errors = Vec::new();
     for root in roots {
         if let Err(e) = std::fs::symlink_metadata(root) {
@@ -238,9 +241,9 @@ fn walk_into(
 }
 
 /// Scans everything readable from `reader` (standard input) as one blob, up to the size cap.
-pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> ScanOutput {
+pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Error> {
     let start = Instant::now();
-    let collector = Mutex::new(Collector::new(Arc::clone(&cfg.rules)));
+    let collector = Mutex::new(new_collector(cfg)?);
     let mut data = Vec::new();
     let read = reader
         .take(cfg.max_file_size.saturating_add(1))
@@ -264,7 +267,19 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> ScanOutput {
             collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data, false);
         }
     }
-    finish(collector.into_inner().expect("collector").finish(), start)
+    Ok(finish(
+        collector.into_inner().expect("collector").finish(),
+        start,
+    ))
+}
+
+/// A collector for `cfg`, with its baseline loaded.
+fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
+    let mut c = Collector::new(Arc::clone(&cfg.rules));
+    if let Some(b) = &cfg.baseline {
+        c.add_exclusions(Arc::new(Exclusions::baseline(b)?));
+    }
+    Ok(c)
 }
 
 /// The blob visitor that git sources feed: claims blobs in the shared seen-set and scans
@@ -304,7 +319,7 @@ pub fn scan_repository(
     let repo = Repository::open(path)?;
     let root = repo.work_dir().unwrap_or_else(|| path.to_path_buf());
     let exclusions = Arc::new(exclusions_for(cfg, &root)?);
-    let collector = Mutex::new(Collector::new(Arc::clone(&cfg.rules)));
+    let collector = Mutex::new(new_collector(cfg)?);
     collector
         .lock()
         .expect("collector")

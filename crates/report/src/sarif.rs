@@ -383,9 +383,13 @@ pub fn write_sarif(
         notifications.push(json!({"level": "warning", "message": {"text": text}}));
     }
     if unreachable > 0 {
-        let text = format!(
-            "{unreachable} findings are only in unreachable git objects, which have no file to show an alert on; the JSON and text reports list them."
-        );
+        let text = if unreachable == 1 {
+            "1 finding is only in unreachable git objects, which have no file to show an alert on; the JSON and text reports list it.".to_string()
+        } else {
+            format!(
+                "{unreachable} findings are only in unreachable git objects, which have no file to show an alert on; the JSON and text reports list them."
+            )
+        };
         notifications.push(json!({"level": "note", "message": {"text": text}}));
     }
     for (path, message) in &report.summary.errors {
