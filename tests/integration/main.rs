@@ -1,4 +1,5 @@
 //! End-to-end tests of the `keysnare` binary.
+mod ci_files;
 mod cli;
 mod git;
 mod sarif;
