@@ -1,6 +1,7 @@
 //! End-to-end tests of the `keysnare` binary.
 mod ci_files;
 mod cli;
+mod config;
 mod git;
 mod sarif;
 mod snapshot;

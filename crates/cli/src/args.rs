@@ -69,9 +69,9 @@ pub struct ScanArgs {
     /// Progress bar on stderr
     #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
     pub progress: ProgressChoice,
-    /// Report format
-    #[arg(short, long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format [default: text, or `scan.format` of the configuration]
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -88,9 +88,13 @@ pub struct ScanArgs {
     /// each line; the rest of the line is free text)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Skip files larger than SIZE (bytes, or with a unit: 512K, 64MiB, 1G)
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip files larger than SIZE (bytes, or with a unit: 512K, 64MiB, 1G) [default: 64MiB,
+    /// or `scan.max_file_size` of the configuration]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Read settings from FILE instead of `.keysnare.toml` at the root of what is scanned
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Print secrets whole instead of redacted (`AKIAQ…`)
     #[arg(long)]
     pub show_secrets: bool,
@@ -132,7 +136,8 @@ Exit codes: 0 every rule passes, 1 a rule has a problem, 2 a file cannot be read
     },
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Grouped by file, for people
     Text,

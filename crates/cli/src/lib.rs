@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod config;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -65,28 +66,77 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Loads the built-in pack (unless disabled) and the user's rule files.
-fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
+/// Loads the built-in pack (unless disabled), the configuration's rule files and custom
+/// rules, and the user's rule files; then applies the configuration's `disable` and
+/// `severity` settings.
+fn load_rules(args: &RuleArgs, config: Option<&config::Config>) -> Result<RuleSet> {
     let mut sources = if args.no_default_rules {
         Vec::new()
     } else {
         Source::default_pack()
     };
+    let read = |path: &Path| Source::read(path).map_err(|e| anyhow::anyhow!("{e}"));
+    if let Some(c) = config {
+        for f in &c.rule_files {
+            sources.push(read(f)?);
+        }
+        if c.has_custom_rules {
+            sources.push(Source::config(c.name(), c.text.clone()));
+        }
+    }
     for path in &args.rules {
-        sources.push(Source::read(path).map_err(|e| anyhow::anyhow!("{e}"))?);
+        sources.push(read(path)?);
     }
     if sources.is_empty() {
         bail!("no rules: --no-default-rules needs at least one --rules FILE");
     }
-    RuleSet::load(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))
+    let mut set = RuleSet::load(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))?;
+    if let Some(c) = config {
+        for (id, line) in &c.disable {
+            if set.position(id).is_none() {
+                bail!(
+                    "{}:{line}: rules.disable: there is no rule {id:?} (`keysnare rules list` shows them)",
+                    c.name()
+                );
+            }
+        }
+        for (id, severity, line) in &c.severity {
+            if !set.set_severity(id, *severity) {
+                bail!(
+                    "{}:{line}: rules.severity: there is no rule {id:?} (`keysnare rules list` shows them)",
+                    c.name()
+                );
+            }
+        }
+        if !c.disable.is_empty() {
+            set = set
+                .retain(|r| !c.disable.iter().any(|(id, _)| *id == r.id))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    Ok(set)
 }
 
-fn scan(args: ScanArgs) -> Result<i32> {
-    let rules = Arc::new(load_rules(&args.rules)?);
+fn scan(mut args: ScanArgs) -> Result<i32> {
+    let config_root = match args.paths.as_slice() {
+        [p] if p == Path::new("-") => Some(PathBuf::from(".")),
+        [p] if p.is_dir() => Some(p.clone()),
+        [p] => p.parent().map(Path::to_path_buf),
+        _ => None,
+    };
+    let config = config::Config::discover(args.config.as_deref(), config_root.as_deref())?;
+    let rules = Arc::new(load_rules(&args.rules, Some(&config))?);
+    let format = args.format.or(config.format).unwrap_or(Format::Text);
+    args.format = Some(format);
+    let mut excludes = config.exclude.clone();
+    excludes.extend(args.exclude.iter().cloned());
     let cfg = ScanConfig {
-        max_file_size: args.max_file_size,
+        max_file_size: args
+            .max_file_size
+            .or(config.max_file_size)
+            .unwrap_or(keysnare_engine::DEFAULT_MAX_FILE_SIZE),
         threads: args.threads,
-        excludes: args.exclude.clone(),
+        excludes,
         read_ignore_file: !args.no_ignore_file,
         baseline: args.baseline.clone(),
         ..ScanConfig::new(Arc::clone(&rules))
@@ -164,12 +214,12 @@ fn scan(args: ScanArgs) -> Result<i32> {
             }
         },
     };
-    let sarif = if args.format == Format::Sarif {
+    let sarif = if format == Format::Sarif {
         sarif_context(&args, repos.first().map(|p| p.as_path()))
     } else {
         keysnare_report::SarifContext::default()
     };
-    write_report(args.format, args.output.as_deref(), &report, &opts, &sarif)?;
+    write_report(format, args.output.as_deref(), &report, &opts, &sarif)?;
     if !args.quiet {
         eprintln!("{}", keysnare_report::summary_line(&report));
     }
@@ -357,7 +407,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
 fn rules(cmd: RulesCommand) -> Result<i32> {
     match cmd {
         RulesCommand::List { rules, format } => {
-            let set = load_rules(&rules)?;
+            let set = load_rules(&rules, None)?;
             let mut out = BufWriter::new(io::stdout().lock());
             match format {
                 ListFormat::Table => list_table(&mut out, &set),

@@ -56,6 +56,20 @@ fn default_confidence() -> Confidence {
     Confidence::Medium
 }
 
+/// The rules part of a configuration file: `[[rules.custom]]` tables, other keys ignored
+/// here (the configuration's own parser checks them).
+#[derive(Deserialize)]
+pub(crate) struct ConfigFile {
+    #[serde(default)]
+    pub rules: ConfigRules,
+}
+
+#[derive(Default, Deserialize)]
+pub(crate) struct ConfigRules {
+    #[serde(default)]
+    pub custom: Vec<toml::Spanned<RawRule>>,
+}
+
 /// 1-based line of byte `offset` in `src`.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     let offset = offset.min(src.len());
@@ -68,10 +82,18 @@ pub(crate) fn line_of(src: &str, offset: usize) -> usize {
 
 /// Parses a rule file. A syntax or shape error becomes one diagnostic naming the line and,
 /// when it can be told from the text, the id of the rule being read.
-pub(crate) fn parse(file: &str, src: &str) -> Result<Vec<(usize, RawRule)>, Diagnostic> {
-    match toml::from_str::<RuleFile>(src) {
-        Ok(parsed) => Ok(parsed
-            .rules
+pub(crate) fn parse(
+    file: &str,
+    src: &str,
+    config: bool,
+) -> Result<Vec<(usize, RawRule)>, Diagnostic> {
+    let parsed = if config {
+        toml::from_str::<ConfigFile>(src).map(|c| c.rules.custom)
+    } else {
+        toml::from_str::<RuleFile>(src).map(|f| f.rules)
+    };
+    match parsed {
+        Ok(rules) => Ok(rules
             .into_iter()
             .map(|spanned| {
                 let line = line_of(src, spanned.span().start);
@@ -113,7 +135,7 @@ mod tests {
     #[test]
     fn unknown_field_names_line_and_rule() {
         let src = "[[rules]]\nid = \"a.b\"\nname = \"n\"\nprovider = \"p\"\npattern = '(x)'\nseverity = \"low\"\nbogus = 1\n";
-        let d = parse("f.toml", src).err().expect("error");
+        let d = parse("f.toml", src, false).err().expect("error");
         assert_eq!(d.rule_id.as_deref(), Some("a.b"));
         assert!(d.message.contains("bogus"), "{}", d.message);
         assert!(d.line.is_some());
@@ -122,7 +144,7 @@ mod tests {
     #[test]
     fn bad_severity_is_an_error() {
         let src = "[[rules]]\nid = \"a.b\"\nname = \"n\"\nprovider = \"p\"\npattern = '(x)'\nseverity = \"huge\"\n";
-        let d = parse("f.toml", src).err().expect("error");
+        let d = parse("f.toml", src, false).err().expect("error");
         assert_eq!(d.line, Some(6), "{d}");
         assert!(
             d.message.contains("huge") || d.message.contains("variant"),

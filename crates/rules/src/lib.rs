@@ -46,6 +46,8 @@ pub struct Source {
     text: String,
     /// The embedded pack: checked by the test suite, so its regexes compile on first use.
     trusted: bool,
+    /// A configuration file: its rules are the `[[rules.custom]]` tables.
+    config: bool,
 }
 
 impl Source {
@@ -55,6 +57,15 @@ impl Source {
             name: name.into(),
             text: text.into(),
             trusted: false,
+            config: false,
+        }
+    }
+
+    /// The custom rules (`[[rules.custom]]`) of a configuration file's text.
+    pub fn config(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            config: true,
+            ..Source::text(name, text)
         }
     }
 
@@ -83,6 +94,7 @@ impl Source {
             name,
             text,
             trusted: false,
+            config: false,
         })
     }
 
@@ -94,6 +106,7 @@ impl Source {
                 name: format!("default:{name}"),
                 text: (*text).to_string(),
                 trusted: true,
+                config: false,
             })
             .collect()
     }
@@ -121,7 +134,7 @@ impl RuleSet {
         let mut diags = Vec::new();
         let mut rules = Vec::new();
         for src in sources {
-            match file::parse(&src.name, &src.text) {
+            match file::parse(&src.name, &src.text, src.config) {
                 Err(d) => diags.push(d),
                 Ok(raws) => {
                     for (line, raw) in raws {
@@ -306,6 +319,17 @@ impl RuleSet {
                 })
             })
             .collect()
+    }
+
+    /// Sets the severity of rule `id`; false when there is no such rule.
+    pub fn set_severity(&mut self, id: &str, severity: keysnare_types::Severity) -> bool {
+        match self.rules.iter_mut().find(|r| r.id == id) {
+            Some(r) => {
+                r.severity = severity;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Keeps only the rules for which `keep` is true, rebuilding the automaton.

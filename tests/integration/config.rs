@@ -1,0 +1,101 @@
+//! `.keysnare.toml`: custom rules, disabled rules, severity overrides, excludes, defaults,
+//! and errors that name the file and line.
+use predicates::prelude::*;
+
+use crate::util::*;
+
+fn custom_rule(pattern: &str) -> String {
+    format!(
+        r#"[[rules.custom]]
+id = "acme.token"
+name = "Acme token"
+provider = "Acme"
+pattern = '''{pattern}'''
+severity = "high"
+"#
+    )
+}
+
+#[test]
+fn config_extends_disables_and_overrides() {
+    let t = Tree::new();
+    let token = format!("acm_{}", fake(ALNUM, 24, 600));
+    t.write(
+        "app/a.env",
+        format!("ACME={token}\nAWS={}\n", aws_key_id(601)),
+    );
+    t.write("vendor/b.env", format!("AWS={}\n", aws_key_id(602)));
+    t.write(
+        ".keysnare.toml",
+        format!(
+            "[scan]\nformat = \"json\"\nexclude = [\"vendor/\"]\n\n[rules]\nseverity = {{ \"aws.access-key-id\" = \"low\" }}\n\n{}",
+            custom_rule(r"\b(?P<secret>acm_[A-Za-z0-9]{24})\b")
+        ),
+    );
+    let out = keysnare().arg("scan").arg(t.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // The configured default format is JSON.
+    let doc = json(&out.stdout);
+    let rules: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        vec![("acme.token", "high"), ("aws.access-key-id", "low")]
+    );
+    // A flag beats the configuration.
+    keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .args(["--format", "text"])
+        .assert()
+        .stdout(predicate::str::contains("acme.token"));
+    // Disabling rules.
+    let cfg = t.write(
+        "other.toml",
+        "[rules]\ndisable = [\"aws.access-key-id\"]\n[scan]\nexclude = [\"vendor/\"]\n",
+    );
+    keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn config_errors_name_file_and_line() {
+    let t = Tree::new();
+    t.write("a.txt", "x\n");
+    let cases = [
+        ("[scan]\nmax_size = 1\n", ":2", "unknown field"),
+        (
+            "[rules]\nseverity = { \"jwt.token\" = \"urgent\" }\n",
+            ":2",
+            "critical",
+        ),
+        ("[rules]\ndisable = [\"no.such-rule\"]\n", ":2", "no rule"),
+        (&custom_rule(r"(?P<secret>acm_[a-z")[..], ":1", "acme.token"),
+    ];
+    for (text, line, what) in cases {
+        t.write(".keysnare.toml", text);
+        keysnare()
+            .arg("scan")
+            .arg(t.path())
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains(format!(".keysnare.toml{line}"))
+                    .and(predicate::str::contains(what)),
+            );
+    }
+}
