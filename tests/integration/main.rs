@@ -7,3 +7,4 @@ mod sarif;
 mod snapshot;
 mod tree;
 mod util;
+mod workflow;

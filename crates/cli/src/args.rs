@@ -32,6 +32,103 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Record accepted findings in a baseline file, or bring it up to date
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// Accept findings by fingerprint: append them to .keysnareignore
+    #[command(after_help = "\
+A fingerprint depends only on the rule and the secret: the entry keeps working after rebases,
+squashes and moved lines, and never hides a different secret. Every report prints it.")]
+    Ignore {
+        /// Fingerprints (32 hex digits) as printed in reports
+        #[arg(value_name = "FINGERPRINT", required = true)]
+        fingerprints: Vec<String>,
+        /// The ignore file to append to
+        #[arg(long, value_name = "FILE", default_value = ".keysnareignore")]
+        file: PathBuf,
+        /// A note to keep next to each entry
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Install a git pre-commit hook that runs `keysnare scan --staged`
+    InstallHook {
+        /// The repository
+        #[arg(value_name = "REPO", default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-commit hook
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Scan and write every finding to the baseline file (fingerprint, rule id, path)
+    Create(BaselineArgs),
+    /// Scan, add new findings to the baseline and drop those that are gone; notes written
+    /// after existing entries are kept
+    Update(BaselineArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// What to scan, as for `keysnare scan`
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline file
+    #[arg(short, long, value_name = "FILE", default_value = "keysnare.baseline")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Read settings from FILE instead of `.keysnare.toml`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Scan a repository's work tree as plain files, without its history
+    #[arg(long)]
+    pub no_git: bool,
+    /// With a history scan, do not also scan the work tree
+    #[arg(long)]
+    pub no_worktree: bool,
+    /// Skip files larger than SIZE
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: one per core)
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl ScanArgs {
+    /// The scan a baseline command runs: everything but the baseline itself.
+    pub fn for_baseline(b: &BaselineArgs) -> ScanArgs {
+        ScanArgs {
+            paths: b.paths.clone(),
+            range: None,
+            since: None,
+            staged: false,
+            no_git: b.no_git,
+            no_worktree: b.no_worktree,
+            progress: ProgressChoice::Auto,
+            format: Some(Format::Json),
+            output: None,
+            rules: RuleArgs {
+                rules: b.rules.rules.clone(),
+                no_default_rules: b.rules.no_default_rules,
+            },
+            exclude: Vec::new(),
+            no_ignore_file: false,
+            baseline: None,
+            max_file_size: b.max_file_size,
+            config: b.config.clone(),
+            show_secrets: false,
+            exit_code: 1,
+            threads: b.threads,
+            color: ColorChoice::Never,
+            verbose: false,
+            quiet: false,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod config;
+mod workflow;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -46,6 +47,13 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Rules { command } => rules(command),
+        Command::Baseline { command } => workflow::baseline(command),
+        Command::Ignore {
+            fingerprints,
+            file,
+            reason,
+        } => workflow::ignore(&fingerprints, &file, reason.as_deref()),
+        Command::InstallHook { repo, force } => workflow::install_hook(&repo, force),
     };
     match result {
         Ok(code) => code,
@@ -117,7 +125,16 @@ fn load_rules(args: &RuleArgs, config: Option<&config::Config>) -> Result<RuleSe
     Ok(set)
 }
 
-fn scan(mut args: ScanArgs) -> Result<i32> {
+/// What running a scan produced, for the report or a baseline.
+struct Executed {
+    out: ScanOutput,
+    rules: Arc<RuleSet>,
+    format: Format,
+    repo: Option<PathBuf>,
+}
+
+/// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
+fn execute(args: &ScanArgs) -> Result<Executed> {
     let config_root = match args.paths.as_slice() {
         [p] if p == Path::new("-") => Some(PathBuf::from(".")),
         [p] if p.is_dir() => Some(p.clone()),
@@ -127,7 +144,6 @@ fn scan(mut args: ScanArgs) -> Result<i32> {
     let config = config::Config::discover(args.config.as_deref(), config_root.as_deref())?;
     let rules = Arc::new(load_rules(&args.rules, Some(&config))?);
     let format = args.format.or(config.format).unwrap_or(Format::Text);
-    args.format = Some(format);
     let mut excludes = config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     let cfg = ScanConfig {
@@ -145,7 +161,7 @@ fn scan(mut args: ScanArgs) -> Result<i32> {
     if stdin && args.paths.len() > 1 {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
-    let scope = git_scope(&args);
+    let scope = git_scope(args);
     let repos: Vec<&PathBuf> = if args.no_git || stdin {
         Vec::new()
     } else {
@@ -195,9 +211,23 @@ fn scan(mut args: ScanArgs) -> Result<i32> {
             eprintln!("keysnare: skipped {}: {}", s.path, skip_reason(&s.reason));
         }
     }
+    Ok(Executed {
+        out,
+        rules,
+        format,
+        repo: repos.first().map(|p| p.to_path_buf()),
+    })
+}
 
+fn scan(args: ScanArgs) -> Result<i32> {
+    let Executed {
+        out,
+        rules,
+        format,
+        repo,
+    } = execute(&args)?;
     let mut summary = summary_of(&out);
-    summary.git = !repos.is_empty();
+    summary.git = repo.is_some();
     let report = Report {
         rules: &rules,
         findings: &out.findings,
@@ -215,7 +245,7 @@ fn scan(mut args: ScanArgs) -> Result<i32> {
         },
     };
     let sarif = if format == Format::Sarif {
-        sarif_context(&args, repos.first().map(|p| p.as_path()))
+        sarif_context(&args, repo.as_deref())
     } else {
         keysnare_report::SarifContext::default()
     };

