@@ -486,3 +486,28 @@ fn baseline_hides_the_findings_it_lists() {
         .code(2)
         .stderr(predicate::str::contains("bad.txt:1"));
 }
+
+#[test]
+fn gitleaksignore_entries_are_honoured_by_place() {
+    let t = Tree::new();
+    t.write("src/a.env", format!("A=1\nKEY={}\n", aws_key_id(17)));
+    t.write("src/b.env", format!("KEY={}\n", aws_key_id(18)));
+    t.write(
+        ".gitleaksignore",
+        "src/a.env:aws-access-token:2\nsrc/b.env:aws-access-token:9\n",
+    );
+    let out = keysnare()
+        .args(["scan", "-f", "json"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let doc = json(&out.stdout);
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().all(|p| p.ends_with("src/b.env")), "{paths:?}");
+    assert_eq!(doc["summary"]["ignored_findings"], 1);
+}

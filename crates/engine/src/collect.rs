@@ -171,6 +171,19 @@ impl Collector {
         self.exclusions.push(x);
     }
 
+    /// Whether a `.gitleaksignore` entry names this location.
+    fn excluded_place(&self, prov: &Provenance, line: usize) -> bool {
+        let Some(path) = prov.path() else {
+            return false;
+        };
+        let path = path.to_str_lossy();
+        let path = path.strip_prefix("./").unwrap_or(&path);
+        let commit = prov.commit().map(|c| c.id.as_str());
+        self.exclusions
+            .iter()
+            .any(|x| x.excludes_place(path, line, commit))
+    }
+
     fn excluded(&self, rule: usize, prov: &Provenance) -> bool {
         let Some(path) = prov.path() else {
             return false;
@@ -189,6 +202,8 @@ impl Collector {
     /// Builds the findings: one per rule and secret, each with every location.
     pub(crate) fn finish(self) -> ScanOutput {
         let unreachable = [Provenance::Unreachable];
+        // Findings that `.gitleaksignore` entries took locations from.
+        let mut placed_out: HashSet<(usize, &[u8])> = HashSet::new();
         let mut by_secret: HashMap<(usize, &[u8]), Finding> = HashMap::new();
         for (id, located) in &self.matches {
             let places: &[Provenance] = match self.places.get(id) {
@@ -198,6 +213,10 @@ impl Collector {
             for prov in places {
                 for lm in located {
                     if self.excluded(lm.rule, prov) {
+                        continue;
+                    }
+                    if self.excluded_place(prov, lm.start.line) {
+                        placed_out.insert((lm.rule, lm.secret.as_slice()));
                         continue;
                     }
                     let rule = self.rules.rule(lm.rule);
@@ -223,7 +242,11 @@ impl Collector {
                 }
             }
         }
-        let mut ignored = 0;
+        // A finding all of whose locations such entries name is ignored as a whole.
+        let mut ignored = placed_out
+            .iter()
+            .filter(|k| !by_secret.contains_key(*k))
+            .count() as u64;
         let mut findings: Vec<Finding> = by_secret
             .into_values()
             .filter(|f| {

@@ -11,11 +11,59 @@ use crate::Error;
 /// The name of the ignore file read at the root of each scanned directory.
 pub const IGNORE_FILE_NAME: &str = ".keysnareignore";
 
+/// The name of gitleaks' ignore file, read too so that teams moving over keep their entries.
+pub const GITLEAKS_IGNORE_FILE_NAME: &str = ".gitleaksignore";
+
+/// A `.gitleaksignore` entry: `[COMMIT:]PATH:RULE:LINE`. gitleaks' rule ids are not
+/// keysnare's, so an entry matches any finding at that path and line (and commit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceEntry {
+    /// Commit id (or prefix), when the entry names one.
+    pub commit: Option<String>,
+    /// Repository-relative path.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+}
+
 /// What an ignore file and `--exclude` patterns leave out.
 #[derive(Clone, Debug)]
 pub struct Exclusions {
     paths: Gitignore,
     fingerprints: HashSet<Fingerprint>,
+    places: Vec<PlaceEntry>,
+}
+
+/// Parses `.gitleaksignore` text; lines that are not `[COMMIT:]PATH:RULE:LINE` are skipped.
+pub fn parse_gitleaks_ignore(text: &str) -> Vec<PlaceEntry> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let Some((rest, line_no)) = t.rsplit_once(':') else {
+            continue;
+        };
+        let Ok(line_no) = line_no.parse::<usize>() else {
+            continue;
+        };
+        let Some((rest, _rule)) = rest.rsplit_once(':') else {
+            continue;
+        };
+        let (commit, path) = match rest.split_once(':') {
+            Some((c, p)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                (Some(c.to_ascii_lowercase()), p)
+            }
+            _ => (None, rest),
+        };
+        out.push(PlaceEntry {
+            commit,
+            path: path.to_string(),
+            line: line_no,
+        });
+    }
+    out
 }
 
 impl Exclusions {
@@ -57,6 +105,7 @@ impl Exclusions {
         Ok(Exclusions {
             paths,
             fingerprints,
+            places: Vec::new(),
         })
     }
 
@@ -65,11 +114,21 @@ impl Exclusions {
         Exclusions {
             paths: Gitignore::empty(),
             fingerprints: HashSet::new(),
+            places: Vec::new(),
         }
     }
 
-    /// Reads `root/.keysnareignore` when it exists, and adds `patterns`.
+    /// Reads `root/.keysnareignore` (and `root/.gitleaksignore`) when they exist, and adds
+    /// `patterns`.
     pub fn load(root: &Path, patterns: &[String]) -> Result<Exclusions, Error> {
+        let mut x = Exclusions::load_keysnare(root, patterns)?;
+        if let Ok(text) = std::fs::read_to_string(root.join(GITLEAKS_IGNORE_FILE_NAME)) {
+            x.places = parse_gitleaks_ignore(&text);
+        }
+        Ok(x)
+    }
+
+    fn load_keysnare(root: &Path, patterns: &[String]) -> Result<Exclusions, Error> {
         let file = root.join(IGNORE_FILE_NAME);
         match std::fs::read(&file) {
             Ok(bytes) => {
@@ -109,6 +168,27 @@ impl Exclusions {
         Ok(Exclusions {
             paths: Gitignore::empty(),
             fingerprints,
+            places: Vec::new(),
+        })
+    }
+
+    /// Whether a `.gitleaksignore` entry names this place.
+    pub fn excludes_place(&self, path: &str, line: usize, commit: Option<&str>) -> bool {
+        if self.places.is_empty() {
+            return false;
+        }
+        // Paths of files under an absolute root are made relative to it.
+        let root = self.paths.path().to_string_lossy();
+        let path = path
+            .strip_prefix(root.as_ref())
+            .and_then(|p| p.strip_prefix('/'))
+            .unwrap_or(path);
+        self.places.iter().any(|e| {
+            e.line == line
+                && e.path == path
+                && e.commit
+                    .as_deref()
+                    .is_none_or(|c| commit.is_some_and(|id| id.starts_with(c)))
         })
     }
 
@@ -158,6 +238,28 @@ mod tests {
         assert!(x.excludes_path(Path::new("/repo/a/b.pem"), false));
         assert!(!x.excludes_path(Path::new("/repo/keep.pem"), false));
         assert!(!x.excludes_path(Path::new("/repo/src/rules.rs"), false));
+    }
+
+    #[test]
+    fn gitleaks_entries() {
+        let e = parse_gitleaks_ignore(
+            "# old\nabc1234def:src/a.env:aws-access-token:3\nconfig/b.yml:generic-api-key:12\nnonsense\n",
+        );
+        assert_eq!(
+            e,
+            vec![
+                PlaceEntry {
+                    commit: Some("abc1234def".into()),
+                    path: "src/a.env".into(),
+                    line: 3
+                },
+                PlaceEntry {
+                    commit: None,
+                    path: "config/b.yml".into(),
+                    line: 12
+                },
+            ]
+        );
     }
 
     #[test]

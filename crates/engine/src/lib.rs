@@ -31,7 +31,9 @@ use keysnare_types::{BlobId, Finding, Progress, Provenance};
 use keysnare_walk::{Event, SkipReason, Walk};
 
 pub use collect::Collector;
-pub use ignorefile::{Exclusions, IGNORE_FILE_NAME};
+pub use ignorefile::{
+    Exclusions, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry, parse_gitleaks_ignore,
+};
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 
 /// A problem that stops a scan before it starts.
