@@ -384,3 +384,88 @@ fn corrupt_pack_is_reported_and_the_rest_is_scanned() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn many_refs_gitlinks_symlinks_and_lfs_pointers() {
+    let t = Tree::new();
+    let repo = t.path().join("odd");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("app.env"), format!("K={}\n", aws_key_id(800))).unwrap();
+    std::os::unix::fs::symlink("app.env", repo.join("link.env")).unwrap();
+    std::fs::write(
+        repo.join("model.bin"),
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    // A submodule entry (gitlink) pointing at a commit that is not in this repository.
+    git(
+        &repo,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            "160000,1111111111111111111111111111111111111111,vendor/lib",
+        ],
+    );
+    git(&repo, &["commit", "-q", "-m", "odd entries"]);
+    // Twenty thousand tags on the one commit.
+    let head = String::from_utf8(
+        Std::new("git")
+            .current_dir(&repo)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let mut input = String::new();
+    for i in 0..20_000 {
+        input.push_str(&format!("create refs/tags/t{i} {}\n", head.trim()));
+    }
+    let mut child = Std::new("git")
+        .current_dir(&repo)
+        .args(["update-ref", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    for extra in [&[][..], &["--staged"][..], &["--range", "t0..main"][..]] {
+        let out = keysnare()
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let doc = json(&out.stdout);
+        assert_eq!(
+            doc["errors"].as_array().unwrap().len(),
+            0,
+            "{extra:?}: {:#}",
+            doc["errors"]
+        );
+        if extra.is_empty() {
+            assert_eq!(out.status.code(), Some(1));
+            let paths: BTreeSet<&str> = doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|f| f["locations"].as_array().unwrap())
+                .map(|l| l["path"].as_str().unwrap())
+                .collect();
+            assert_eq!(paths, ["app.env"].into_iter().collect());
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{extra:?}");
+        }
+    }
+}
