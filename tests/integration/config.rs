@@ -99,3 +99,37 @@ fn config_errors_name_file_and_line() {
             );
     }
 }
+
+#[test]
+fn low_confidence_rules_are_reported_only_when_asked() {
+    let t = Tree::new();
+    let token = format!("lct_{}", fake(ALNUM, 20, 610));
+    t.write("src/a.py", format!("X = '{token}'\n"));
+    let rules = t.write(
+        "low.toml",
+        r#"[[rules]]
+id = "demo.low"
+name = "Demo heuristic"
+provider = "Demo"
+pattern = '''\b(?P<secret>lct_[A-Za-z0-9]{20})\b'''
+severity = "medium"
+confidence = "low"
+"#,
+    );
+    let scan = |extra: &[&str]| {
+        keysnare()
+            .args(["scan", "--no-default-rules", "--rules"])
+            .arg(&rules)
+            .arg(t.path().join("src"))
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(scan(&[]), Some(0), "low confidence is hidden by default");
+    assert_eq!(scan(&["--confidence", "low"]), Some(1));
+    t.write("src/.keysnare.toml", "[scan]\nconfidence = \"low\"\n");
+    assert_eq!(scan(&[]), Some(1), "the configuration can lower the bar");
+    assert_eq!(scan(&["--confidence", "high"]), Some(0));
+}

@@ -121,6 +121,7 @@ impl ScanArgs {
             baseline: None,
             max_file_size: b.max_file_size,
             config: b.config.clone(),
+            confidence: None,
             show_secrets: false,
             exit_code: 1,
             threads: b.threads,
@@ -192,6 +193,10 @@ pub struct ScanArgs {
     /// Read settings from FILE instead of `.keysnare.toml` at the root of what is scanned
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report findings of this confidence and up: `low` shows everything, including generic
+    /// heuristics [default: medium, or `scan.confidence` of the configuration]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub confidence: Option<ConfidenceLevel>,
     /// Print secrets whole instead of redacted (`AKIAQ…`)
     #[arg(long)]
     pub show_secrets: bool,
@@ -246,6 +251,27 @@ pub enum Format {
     Sarif,
     /// JUnit XML, one failed test case per finding
     Junit,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfidenceLevel {
+    /// Everything, generic heuristics included
+    Low,
+    /// Recognised by context or format (the default)
+    Medium,
+    /// Unique formats and checksums only
+    High,
+}
+
+impl ConfidenceLevel {
+    pub fn to_confidence(self) -> keysnare_types::Confidence {
+        match self {
+            ConfidenceLevel::Low => keysnare_types::Confidence::Low,
+            ConfidenceLevel::Medium => keysnare_types::Confidence::Medium,
+            ConfidenceLevel::High => keysnare_types::Confidence::High,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

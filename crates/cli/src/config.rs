@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use keysnare_types::Severity;
 
-use crate::args::{Format, parse_size};
+use crate::args::{ConfidenceLevel, Format, parse_size};
 
 /// The name of the configuration file looked up at the root of the scanned repository or
 /// directory.
@@ -27,6 +27,7 @@ struct RawConfig {
 struct RawScan {
     max_file_size: Option<Spanned<Size>>,
     format: Option<Format>,
+    confidence: Option<ConfidenceLevel>,
     #[serde(default)]
     exclude: Vec<String>,
 }
@@ -61,6 +62,7 @@ pub struct Config {
     pub text: String,
     pub max_file_size: Option<u64>,
     pub format: Option<Format>,
+    pub confidence: Option<ConfidenceLevel>,
     pub exclude: Vec<String>,
     /// Rule ids to turn off, with their line.
     pub disable: Vec<(String, usize)>,
@@ -110,6 +112,7 @@ impl Config {
             path: Some(path.to_path_buf()),
             max_file_size,
             format: raw.scan.format,
+            confidence: raw.scan.confidence,
             exclude: raw.scan.exclude,
             disable: raw
                 .rules

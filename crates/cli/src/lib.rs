@@ -4,6 +4,7 @@
 
 mod args;
 mod config;
+mod import;
 mod workflow;
 
 use std::fs::File;
@@ -142,7 +143,20 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         _ => None,
     };
     let config = config::Config::discover(args.config.as_deref(), config_root.as_deref())?;
-    let rules = Arc::new(load_rules(&args.rules, Some(&config))?);
+    let min_confidence = args
+        .confidence
+        .or(config.confidence)
+        .unwrap_or(args::ConfidenceLevel::Medium)
+        .to_confidence();
+    let rules = load_rules(&args.rules, Some(&config))?;
+    let rules = if rules.rules().iter().any(|r| r.confidence < min_confidence) {
+        rules
+            .retain(|r| r.confidence >= min_confidence)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    } else {
+        rules
+    };
+    let rules = Arc::new(rules);
     let format = args.format.or(config.format).unwrap_or(Format::Text);
     let mut excludes = config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());

@@ -45,6 +45,55 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
             }
         }
     }
+    diags.extend(shadowed(rules));
+    diags
+}
+
+/// Rules that another rule fully shadows: on every one of the rule's examples, the other
+/// rule reports the very same secret, so the rule never adds a finding of its own.
+fn shadowed(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
+    let mut matcher = Matcher::new(Arc::clone(rules));
+    let mut found = Vec::new();
+    let mut diags = Vec::new();
+    for (ri, rule) in rules.rules().iter().enumerate() {
+        if rule.examples.is_empty() {
+            continue;
+        }
+        // Candidates: rules that report the same secret on the first example.
+        let mut candidates: Option<Vec<usize>> = None;
+        for ex in &rule.examples {
+            found.clear();
+            matcher.scan(ex.as_bytes(), &mut found);
+            let mine: Vec<_> = found
+                .iter()
+                .filter(|m| m.rule == ri)
+                .map(|m| m.secret)
+                .collect();
+            let others: Vec<usize> = found
+                .iter()
+                .filter(|m| m.rule != ri && mine.contains(&m.secret))
+                .map(|m| m.rule)
+                .collect();
+            candidates = Some(match candidates {
+                None => others,
+                Some(c) => c.into_iter().filter(|r| others.contains(r)).collect(),
+            });
+            if candidates.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
+        }
+        if let Some(other) = candidates.and_then(|c| c.first().copied()) {
+            diags.push(Diagnostic {
+                file: rule.origin.file.clone(),
+                line: Some(rule.origin.line),
+                rule_id: Some(rule.id.clone()),
+                message: format!(
+                    "rule {} reports the same secret on every example: give an example only this rule finds, or drop one of them",
+                    rules.rule(other).id
+                ),
+            });
+        }
+    }
     diags
 }
 
@@ -76,6 +125,16 @@ fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
     }
     if crate::has_allow_marker(text, keysnare_types::Span::new(secret.start, secret.end)) {
         return "its line has an inline allow marker".to_string();
+    }
+    let mut matcher = Matcher::new(Arc::new(rules.clone()));
+    let mut found = Vec::new();
+    matcher.scan(text, &mut found);
+    let span = keysnare_types::Span::new(secret.start, secret.end);
+    if let Some(m) = found.iter().find(|m| m.secret == span && m.rule != ri) {
+        return format!(
+            "rule {} reports the same secret and wins (higher confidence or severity): give an example only this rule finds",
+            rules.rule(m.rule).id
+        );
     }
     "the pattern matches but the scan does not find it (keyword or window problem)".to_string()
 }

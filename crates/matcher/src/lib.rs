@@ -136,6 +136,8 @@ impl Matcher {
         }
         out.truncate(kept);
         out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+        let tail = out.split_off(first);
+        out.extend(one_rule_per_secret(&rules, tail));
     }
 
     /// Runs rule `ri`'s regex over `hay[ws..we]` and keeps the matches that pass the filters.
@@ -178,6 +180,36 @@ impl Matcher {
 
 fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures) {
     re.search_captures_with(cache, input, caps);
+}
+
+/// When several rules report the very same secret bytes, keeps one match: the rule with the
+/// highest confidence, then the highest severity, then the first loaded. (A Sentry DSN is
+/// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
+/// by start offset; the result keeps that order.
+pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
+    let mut out: Vec<Match> = Vec::with_capacity(matches.len());
+    let rank = |m: &Match| {
+        let r = rules.rule(m.rule);
+        (r.confidence, r.severity, std::cmp::Reverse(m.rule))
+    };
+    for m in matches {
+        // Equal secrets start at the same offset, so they are neighbours once sorted.
+        let dup = out
+            .iter()
+            .rev()
+            .take_while(|o| o.secret.start == m.secret.start)
+            .position(|o| o.secret == m.secret);
+        match dup {
+            Some(back) => {
+                let idx = out.len() - 1 - back;
+                if rank(&m) > rank(&out[idx]) {
+                    out[idx] = m;
+                }
+            }
+            None => out.push(m),
+        }
+    }
+    out
 }
 
 /// Marks (with `span.end == usize::MAX`) every match that overlaps a longer match of the

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use keysnare_matcher::{Matcher, entropy, has_allow_marker, is_placeholder};
+use keysnare_matcher::{Matcher, entropy, has_allow_marker, is_placeholder, one_rule_per_secret};
 use keysnare_rules::{RuleSet, Source};
 use keysnare_types::Span;
 
@@ -31,7 +31,19 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
         }
     }
     out.sort_by_key(|(ri, m, _)| (m.start, *ri, m.end));
-    out
+    let as_matches = out
+        .into_iter()
+        .map(|(rule, span, secret)| keysnare_types::Match {
+            rule,
+            span,
+            secret,
+            entropy: 0.0,
+        })
+        .collect();
+    one_rule_per_secret(rules, as_matches)
+        .into_iter()
+        .map(|m| (m.rule, m.span, m.secret))
+        .collect()
 }
 
 fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {

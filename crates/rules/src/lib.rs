@@ -385,6 +385,15 @@ examples = ["x = dmo_a1b2c3d4"]
     }
 
     #[test]
+    fn empty_secret_is_rejected() {
+        let src = ONE
+            .replace("dmo_[a-z0-9]{8}", "dmo_[a-z0-9]{0,8}")
+            .replace("(?P<secret>", "dmo_(?P<secret>[a-z]{0,4})(");
+        let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();
+        assert!(err.to_string().contains("empty string"), "{err}");
+    }
+
+    #[test]
     fn example_without_keyword_is_rejected() {
         let src = ONE.replace("x = dmo_a1b2c3d4", "nothing here");
         let err = RuleSet::load(&[Source::text("a.toml", src)]).unwrap_err();

@@ -206,8 +206,17 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     };
 
     let secret_group = match capture_index(&hir, "secret") {
+        Some(i) if capture_min_len(&hir, i) == Some(0) => {
+            problems.push("the secret group can match an empty string".to_string());
+            i
+        }
         Some(i) => i,
-        None if hir.properties().explicit_captures_len() > 0 => 1,
+        None if hir.properties().explicit_captures_len() > 0 => {
+            if capture_min_len(&hir, 1) == Some(0) {
+                problems.push("the secret group can match an empty string".to_string());
+            }
+            1
+        }
         None => {
             problems.push(
                 "pattern has no capture group: name the secret's group `(?P<secret>...)`"
@@ -336,6 +345,20 @@ fn capture_index(hir: &regex_syntax::hir::Hir, name: &str) -> Option<usize> {
             subs.iter().find_map(|h| capture_index(h, name))
         }
         HirKind::Repetition(r) => capture_index(&r.sub, name),
+        _ => None,
+    }
+}
+
+/// The shortest match of capture group `index`, if the group exists.
+fn capture_min_len(hir: &regex_syntax::hir::Hir, index: usize) -> Option<usize> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) if c.index as usize == index => c.sub.properties().minimum_len(),
+        HirKind::Capture(c) => capture_min_len(&c.sub, index),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(|h| capture_min_len(h, index))
+        }
+        HirKind::Repetition(r) => capture_min_len(&r.sub, index),
         _ => None,
     }
 }
