@@ -133,3 +133,63 @@ confidence = "low"
     assert_eq!(scan(&[]), Some(1), "the configuration can lower the bar");
     assert_eq!(scan(&["--confidence", "high"]), Some(0));
 }
+
+#[test]
+fn gitleaks_configuration_is_imported_and_used() {
+    let t = Tree::new();
+    let gitleaks = t.write(
+        "gitleaks.toml",
+        r#"title = "team rules"
+
+[[rules]]
+id = "internal-service-token"
+description = "Internal service token"
+regex = '''isvc_[a-z0-9]{24}'''
+keywords = ["isvc_"]
+
+[[rules]]
+id = "lookahead-rule"
+description = "Uses look-ahead"
+regex = '''tok(?=en)[a-z]+'''
+
+[allowlist]
+paths = ['''(^|/)vendor/''']
+"#,
+    );
+    let token = format!("isvc_{}", fake(LOWER_ALNUM, 24, 620));
+    t.write("src/app.py", format!("TOKEN = '{token}'\n"));
+    t.write("vendor/lib.py", format!("TOKEN = '{token}x'\n"));
+    keysnare()
+        .current_dir(t.path())
+        .args(["import", "gitleaks"])
+        .arg(&gitleaks)
+        .args(["--output", ".keysnare.toml"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("lookahead-rule"));
+    // The file is not replaced without --force.
+    keysnare()
+        .current_dir(t.path())
+        .args(["import", "gitleaks"])
+        .arg(&gitleaks)
+        .args(["--output", ".keysnare.toml"])
+        .assert()
+        .code(2);
+    let out = keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .args(["-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    let found: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule_id"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "gitleaks.internal-service-token");
+    assert!(found[0].1.ends_with("src/app.py"));
+}

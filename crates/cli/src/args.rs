@@ -52,12 +52,34 @@ squashes and moved lines, and never hides a different secret. Every report print
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Convert another scanner's configuration into a .keysnare.toml
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Install a git pre-commit hook that runs `keysnare scan --staged`
     InstallHook {
         /// The repository
         #[arg(value_name = "REPO", default_value = ".")]
         repo: PathBuf,
         /// Replace an existing pre-commit hook
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Convert a gitleaks configuration's custom rules and allowlists (docs/IMPORT.md);
+    /// what cannot be converted is listed on stderr
+    Gitleaks {
+        /// The gitleaks configuration (.gitleaks.toml)
+        #[arg(value_name = "CONFIG")]
+        config: PathBuf,
+        /// Write the .keysnare.toml here instead of printing it
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists
         #[arg(long)]
         force: bool,
     },

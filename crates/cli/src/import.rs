@@ -15,7 +15,6 @@ use toml::{Table, Value};
 use keysnare_rules::{RuleSet, Source};
 
 /// The result of an import.
-#[allow(dead_code)] // until the lead wires `keysnare import gitleaks` into the CLI
 #[derive(Debug)]
 pub struct Imported {
     /// The text of a `.keysnare.toml`: `[scan] exclude` and one `[[rules.custom]]` per
@@ -42,7 +41,6 @@ const MAX_PATH_EXPANSION: usize = 32;
 ///
 /// An error only when `text` is not TOML or is not shaped like a gitleaks configuration
 /// (`rules` not an array of tables); anything that cannot be converted is a warning.
-#[allow(dead_code)] // until the lead wires `keysnare import gitleaks` into the CLI
 pub fn import_gitleaks(source_name: &str, text: &str) -> anyhow::Result<Imported> {
     let doc: Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
@@ -1944,18 +1942,5 @@ regex = '''andone_([a-z0-9]{12})'''
         let imp = import_gitleaks("g.toml", cfg).unwrap();
         assert!(imp.warnings.is_empty(), "{:?}", imp.warnings);
         assert!(imp.toml.contains("stopwords = [\"fake\"]"), "{}", imp.toml);
-    }
-    #[test]
-    fn zz_probe() {
-        let cfg = r#"
-[[rules]]
-id = "u"
-regex = '''uni_(\pL{8})'''
-[[rules]]
-id = "e"
-regex = '''emp_([a-z]*)'''
-"#;
-        let imp = import_gitleaks("g.toml", cfg).unwrap();
-        for w in &imp.warnings { println!("WARN {w}"); }
     }
 }

@@ -55,6 +55,14 @@ pub fn main() -> i32 {
             reason,
         } => workflow::ignore(&fingerprints, &file, reason.as_deref()),
         Command::InstallHook { repo, force } => workflow::install_hook(&repo, force),
+        Command::Import {
+            command:
+                args::ImportCommand::Gitleaks {
+                    config,
+                    output,
+                    force,
+                },
+        } => import_gitleaks(&config, output.as_deref(), force),
     };
     match result {
         Ok(code) => code,
@@ -350,6 +358,36 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
         done,
         thread: Some(thread),
     }
+}
+
+fn import_gitleaks(config: &Path, output: Option<&Path>, force: bool) -> Result<i32> {
+    let text = std::fs::read_to_string(config)
+        .with_context(|| format!("cannot read {}", config.display()))?;
+    let imported = import::import_gitleaks(&config.display().to_string(), &text)?;
+    for w in &imported.warnings {
+        eprintln!("keysnare: import: {w}");
+    }
+    match output {
+        Some(path) => {
+            if path.exists() && !force {
+                bail!("{} exists; use --force to replace it", path.display());
+            }
+            std::fs::write(path, &imported.toml)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "keysnare: import: {} rules written to {} ({} warnings)",
+                imported.rules,
+                path.display(),
+                imported.warnings.len()
+            );
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(imported.toml.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(EXIT_CLEAN)
 }
 
 /// Findings decide the exit code; without findings, an unreadable input makes it 2.
