@@ -511,3 +511,53 @@ fn gitleaksignore_entries_are_honoured_by_place() {
     assert!(paths.iter().all(|p| p.ends_with("src/b.env")), "{paths:?}");
     assert_eq!(doc["summary"]["ignored_findings"], 1);
 }
+
+/// Standard base64, for building encoded fixtures at run time.
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn secrets_inside_base64_are_found_and_noted() {
+    let t = Tree::new();
+    let key = aws_key_id(19);
+    let env = b64(format!("REGION=eu-west-1\nAWS_ACCESS_KEY_ID={key}\n").as_bytes());
+    t.write(
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  app.env: {env}\n"),
+    );
+    let out = keysnare()
+        .args(["scan", "-f", "json", "--show-secrets"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    let f = &doc["findings"][0];
+    assert_eq!(f["rule_id"], "aws.access-key-id");
+    assert_eq!(f["secret"], key.as_str());
+    assert_eq!(f["encoding"], "base64");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(6), Some(12))
+    );
+    // Redacted reports hide the encoded text too.
+    let out = keysnare().arg("scan").arg(t.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("found  base64"), "{text}");
+    assert!(!text.contains(&env) && !text.contains(&key), "{text}");
+}

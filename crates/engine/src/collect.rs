@@ -28,6 +28,7 @@ pub(crate) struct Located {
     end: Position,
     line_text: BString,
     line_secrets: Vec<Span>,
+    encoding: Option<String>,
 }
 
 /// Works out lines, columns and snippets for the matches of one blob.
@@ -61,9 +62,14 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
                     _ => merged.push(s),
                 }
             }
+            let (secret, encoding) = match &m.decoded {
+                Some(d) => (BString::from(d.secret.as_slice()), Some(d.encoding.clone())),
+                None => (BString::from(&data[m.secret.range()]), None),
+            };
             Located {
                 rule: m.rule,
-                secret: BString::from(&data[m.secret.range()]),
+                secret,
+                encoding,
                 entropy: m.entropy,
                 span: m.span,
                 secret_span: m.secret,
@@ -238,6 +244,7 @@ impl Collector {
                         end: lm.end,
                         line_text: lm.line_text.clone(),
                         line_secrets: lm.line_secrets.clone(),
+                        encoding: lm.encoding.clone(),
                     });
                 }
             }

@@ -10,6 +10,9 @@
 //! 3. The secret's capture group is scored: entropy against the rule's `min_entropy`,
 //!    obvious placeholders, the rule's allowlist, and inline allow markers drop it.
 //! 4. Overlapping matches of one rule keep the longest.
+//! 5. Base64 fragments of every keyword are in the same automaton; around each one found,
+//!    the base64 text is decoded (bounded in size and depth) and scanned, and its matches
+//!    are reported with the encoding noted.
 //!
 //! **Contract**: the prefilter may report candidates that do not match, but it never drops
 //! a match: every match contains one of its rule's keywords (validated when rules load),
@@ -41,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod check;
+mod decode;
 mod filters;
 mod lines;
 
@@ -54,6 +58,7 @@ use keysnare_rules::RuleSet;
 use keysnare_types::{Match, Span};
 
 pub use check::check_examples;
+pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
 pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder};
 pub use lines::{Locator, line_snippet};
 
@@ -66,6 +71,8 @@ pub struct Matcher {
     open: Vec<Option<(usize, usize)>>,
     /// Rules with an open window.
     touched: Vec<usize>,
+    /// Base64 fragments of keywords met in the input: `(start, end)`.
+    encoded_hits: Vec<(usize, usize)>,
 }
 
 impl Clone for Matcher {
@@ -84,6 +91,7 @@ impl Matcher {
             scratch: (0..n).map(|_| None).collect(),
             open: vec![None; n],
             touched: Vec::new(),
+            encoded_hits: Vec::new(),
         }
     }
 
@@ -99,9 +107,27 @@ impl Matcher {
     /// total size of the merged windows. Line and column are not computed here (see
     /// [`Locator`]): most inputs have no match, and they pay nothing for it.
     pub fn scan(&mut self, hay: &[u8], out: &mut Vec<Match>) {
+        self.scan_depth(hay, out, 0, &mut DecodeBudget::new());
+    }
+
+    fn scan_depth(
+        &mut self,
+        hay: &[u8],
+        out: &mut Vec<Match>,
+        depth: usize,
+        budget: &mut DecodeBudget,
+    ) {
         let first = out.len();
         let rules = Arc::clone(&self.rules);
+        let mut encoded_hits = std::mem::take(&mut self.encoded_hits);
+        encoded_hits.clear();
         for hit in rules.keyword_automaton().find_overlapping_iter(hay) {
+            if let Some(fragment) = rules.encoded_fragment(hit.pattern().as_usize()) {
+                if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
+                    encoded_hits.push((hit.start(), hit.end()));
+                }
+                continue;
+            }
             for &ri in rules.rules_for_keyword(hit.pattern().as_usize()) {
                 let max_len = rules.rule(ri).max_len;
                 let start = hit.end().saturating_sub(max_len);
@@ -138,6 +164,14 @@ impl Matcher {
         out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         let tail = out.split_off(first);
         out.extend(one_rule_per_secret(&rules, tail));
+        if !encoded_hits.is_empty() {
+            let decoded = decode::scan_encoded(self, hay, &encoded_hits, depth, budget);
+            if !decoded.is_empty() {
+                out.extend(decoded);
+                out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+            }
+        }
+        self.encoded_hits = encoded_hits;
     }
 
     /// Runs rule `ri`'s regex over `hay[ws..we]` and keeps the matches that pass the filters.
@@ -167,6 +201,7 @@ impl Matcher {
                         span: Span::new(m.start(), m.end()),
                         secret,
                         entropy,
+                        decoded: None,
                     });
                 }
             }
@@ -185,31 +220,31 @@ fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures)
 /// When several rules report the very same secret bytes, keeps one match: the rule with the
 /// highest confidence, then the highest severity, then the first loaded. (A Sentry DSN is
 /// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
-/// by start offset; the result keeps that order.
+/// in any order; the result keeps it.
 pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
-    let mut out: Vec<Match> = Vec::with_capacity(matches.len());
+    if matches.len() < 2 {
+        return matches;
+    }
     let rank = |m: &Match| {
         let r = rules.rule(m.rule);
         (r.confidence, r.severity, std::cmp::Reverse(m.rule))
     };
-    for m in matches {
-        // Equal secrets start at the same offset, so they are neighbours once sorted.
-        let dup = out
-            .iter()
-            .rev()
-            .take_while(|o| o.secret.start == m.secret.start)
-            .position(|o| o.secret == m.secret);
-        match dup {
-            Some(back) => {
-                let idx = out.len() - 1 - back;
-                if rank(&m) > rank(&out[idx]) {
-                    out[idx] = m;
+    let mut best: std::collections::HashMap<Span, usize> = std::collections::HashMap::new();
+    for (i, m) in matches.iter().enumerate() {
+        best.entry(m.secret)
+            .and_modify(|b| {
+                if rank(m) > rank(&matches[*b]) {
+                    *b = i;
                 }
-            }
-            None => out.push(m),
-        }
+            })
+            .or_insert(i);
     }
-    out
+    matches
+        .into_iter()
+        .enumerate()
+        .filter(|(i, m)| best.get(&m.secret) == Some(i))
+        .map(|(_, m)| m)
+        .collect()
 }
 
 /// Marks (with `span.end == usize::MAX`) every match that overlaps a longer match of the

@@ -34,6 +34,8 @@ struct JsonLocation {
     blob_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<JsonCommit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +57,8 @@ struct JsonFinding<'a> {
     line_text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<JsonCommit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<String>,
     locations: Vec<JsonLocation>,
     remediation: &'a str,
     references: &'a [String],
@@ -121,6 +125,7 @@ fn location(f: &Finding, loc: &Location, opts: &Options) -> JsonLocation {
             date: crate::format_date(c.time, c.offset),
             summary: c.summary.to_str_lossy().into_owned(),
         }),
+        encoding: loc.encoding.clone(),
         path: path_of(loc),
         line: loc.start.line,
         column: loc.start.column,
@@ -152,6 +157,7 @@ fn finding<'a>(report: &'a Report<'a>, f: &'a Finding, opts: &Options) -> JsonFi
         end_column: first.end_column,
         line_text: first.line_text.clone(),
         commit: first.commit.clone(),
+        encoding: first.encoding.clone(),
         remediation: rule.map_or("", |r| r.remediation.as_str()),
         references: rule.map_or(&[], |r| r.references.as_slice()),
         locations,

@@ -225,6 +225,9 @@ fn location(
         props.insert("commitSummary".into(), json!(c.summary.to_str_lossy()));
     }
     props.insert("source".into(), json!(source_name(&loc.provenance)));
+    if let Some(enc) = &loc.encoding {
+        props.insert("encoding".into(), json!(enc));
+    }
     props.insert("blobId".into(), json!(loc.blob.to_string()));
     Some(sarif::Location {
         physical_location: Some(sarif::PhysicalLocation {

@@ -67,6 +67,9 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 rule.map_or(f.rule_id.as_str(), |r| r.name.as_str()),
                 f.rule_id,
             )?;
+            if let Some(enc) = &loc.encoding {
+                writeln!(w, "            {} {enc}", p.paint(dim, "found "))?;
+            }
             match &loc.provenance {
                 Provenance::Commit { commit, .. } => writeln!(
                     w,

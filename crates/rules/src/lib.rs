@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod encoded;
 mod error;
 mod file;
 mod rule;
@@ -125,6 +126,8 @@ pub struct RuleSet {
     /// For each automaton pattern: the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
     keyword_text: Vec<Vec<u8>>,
+    /// Automaton patterns from this index on are base64 fragments of keywords.
+    first_encoded: usize,
 }
 
 impl RuleSet {
@@ -198,6 +201,22 @@ impl RuleSet {
                 keyword_rules[pid].push(ri);
             }
         }
+        // Base64 fragments of every keyword, in its likely case forms, so that encoded
+        // secrets are candidates too. The automaton is case-insensitive; the matcher checks
+        // a fragment's exact case before decoding.
+        let first_encoded = keyword_text.len();
+        let mut fragments: std::collections::BTreeSet<Vec<u8>> = Default::default();
+        for r in &rules {
+            for k in r.keyword_forms.iter().filter(|k| k.len() >= 4) {
+                for form in encoded::case_forms(k) {
+                    fragments.extend(encoded::base64_fragments(&form, 4));
+                }
+            }
+        }
+        for f in fragments {
+            keyword_text.push(f);
+            keyword_rules.push(Vec::new());
+        }
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -223,6 +242,7 @@ impl RuleSet {
             keywords,
             keyword_rules,
             keyword_text,
+            first_encoded,
         })
     }
 
@@ -261,7 +281,13 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
-    /// The text of automaton pattern `pattern` (lowercase).
+    /// For a base64 fragment pattern, its exact bytes (the automaton matched it without
+    /// regard to case); `None` for plain keywords.
+    pub fn encoded_fragment(&self, pattern: usize) -> Option<&[u8]> {
+        (pattern >= self.first_encoded).then(|| self.keyword_text[pattern].as_slice())
+    }
+
+    /// The text of automaton pattern `pattern` (lowercase for plain keywords).
     pub fn keyword(&self, pattern: usize) -> &[u8] {
         &self.keyword_text[pattern]
     }

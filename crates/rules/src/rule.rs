@@ -40,6 +40,8 @@ pub struct Rule {
     pub keywords: Vec<Vec<u8>>,
     /// Whether the keywords were derived from the pattern.
     pub keywords_derived: bool,
+    /// The keywords as written or derived, before lowering case (for their encoded forms).
+    pub keyword_forms: Vec<Vec<u8>>,
     /// Minimum Shannon entropy of the secret, bits per byte.
     pub min_entropy: f32,
     /// How bad a leak is.
@@ -226,6 +228,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     };
 
+    let mut keyword_forms: Vec<Vec<u8>> = Vec::new();
     let (keywords, keywords_derived) = match &raw.keywords {
         Some(list) => {
             let mut kws = Vec::new();
@@ -233,6 +236,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
                 if k.is_empty() {
                     problems.push("a keyword is empty".to_string());
                 } else {
+                    keyword_forms.push(k.as_bytes().to_vec());
                     kws.push(k.as_bytes().to_ascii_lowercase());
                 }
             }
@@ -242,7 +246,10 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             (kws, false)
         }
         None => match derive_keywords(&hir) {
-            Some(kws) => (kws, true),
+            Some(kws) => {
+                keyword_forms.extend(kws.iter().cloned());
+                (kws, true)
+            }
             None => {
                 problems.push(format!(
                     "no keywords: the pattern has no literal prefix of at least {MIN_DERIVED_KEYWORD_LEN} bytes on every branch, so give `keywords`"
@@ -279,6 +286,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         pattern: raw.pattern,
         keywords,
         keywords_derived,
+        keyword_forms,
         min_entropy: raw.min_entropy as f32,
         severity: raw.severity,
         confidence: raw.confidence,

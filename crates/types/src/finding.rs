@@ -124,6 +124,18 @@ pub struct Match {
     pub secret: Span,
     /// Shannon entropy of the secret, in bits per byte.
     pub entropy: f32,
+    /// For a secret found inside encoded text: the encoding and the decoded secret. Then
+    /// `span` and `secret` are the encoded text's place in the blob.
+    pub decoded: Option<Box<Decoded>>,
+}
+
+/// A secret found by decoding part of a blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// How the text was encoded: `base64`, or `base64 in base64` for two layers.
+    pub encoding: String,
+    /// The decoded secret.
+    pub secret: Vec<u8>,
 }
 
 /// A commit, as a finding's provenance shows it.
@@ -223,6 +235,9 @@ pub struct Location {
     /// The parts of `line_text` that are secrets: this finding's and any other found on the
     /// same line (sorted, not overlapping), so reports can redact them all.
     pub line_secrets: Vec<Span>,
+    /// For a secret found inside encoded text, the encoding (`base64`); `span` and
+    /// `secret_span` then cover the encoded text.
+    pub encoding: Option<String>,
 }
 
 /// One secret found by one rule, with every place it occurs.

@@ -25,7 +25,7 @@ mod id;
 mod progress;
 
 pub use finding::{
-    CommitInfo, Confidence, Finding, Location, Match, Position, Provenance, Severity, Span,
+    CommitInfo, Confidence, Decoded, Finding, Location, Match, Position, Provenance, Severity, Span,
 };
 pub use id::{BlobId, Fingerprint, ParseIdError};
 pub use progress::Progress;
