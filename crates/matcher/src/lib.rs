@@ -218,7 +218,8 @@ fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures)
 }
 
 /// When several rules report the very same secret bytes, keeps one match: the rule with the
-/// highest confidence, then the highest severity, then the first loaded. (A Sentry DSN is
+/// highest confidence, then the highest severity, then the longest match (more context is
+/// more specific: "paystack … sk_live_…" over a bare "sk_live_…"), then the first loaded. (A Sentry DSN is
 /// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
 /// in any order; the result keeps it.
 pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
@@ -227,7 +228,12 @@ pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
     }
     let rank = |m: &Match| {
         let r = rules.rule(m.rule);
-        (r.confidence, r.severity, std::cmp::Reverse(m.rule))
+        (
+            r.confidence,
+            r.severity,
+            m.span.len(),
+            std::cmp::Reverse(m.rule),
+        )
     };
     let mut best: std::collections::HashMap<Span, usize> = std::collections::HashMap::new();
     for (i, m) in matches.iter().enumerate() {
