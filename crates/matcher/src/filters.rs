@@ -47,12 +47,22 @@ pub fn entropy(bytes: &[u8]) -> f32 {
     h as f32
 }
 
+/// Starts of values that are references or templates, not secrets: `${VAR}`, `$(cmd)`,
+/// `{{ var }}`, `%(name)s`, `<password>`, and lock-file integrity hashes.
+const REFERENCE_PREFIXES: &[&[u8]] = &[
+    b"${", b"$(", b"{{", b"%(", b"<", b"sha512-", b"sha384-", b"sha256-", b"sha1-",
+];
+
 /// Whether `secret` is an obvious placeholder: it contains a placeholder word (such as
-/// `example` or `xxxxx`) or is one repeated byte.
+/// `example` or `xxxxx`), is one repeated byte, or is a reference or template (`${VAR}`,
+/// `{{ var }}`, `%(x)s`, `<password>`) or a lock-file integrity hash (`sha512-…`).
 pub fn is_placeholder(secret: &[u8]) -> bool {
     if let Some((&first, rest)) = secret.split_first()
         && rest.iter().all(|&b| b == first)
     {
+        return true;
+    }
+    if REFERENCE_PREFIXES.iter().any(|p| secret.starts_with(p)) {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
@@ -110,6 +120,24 @@ mod tests {
         assert!(is_placeholder(b"********"));
         assert!(is_placeholder(b"your_api_key_here"));
         assert!(!is_placeholder(b"q8Zt3vLw0pXs"));
+    }
+
+    #[test]
+    fn references_and_templates_are_placeholders() {
+        for s in [
+            &b"${DB_PASSWORD}"[..],
+            b"$(cat /run/secrets/db)",
+            b"{{ vault_db_password }}",
+            b"%(password)s",
+            b"<your-password>",
+            b"sha512-Q29uc2lkZXIgdGhpcyBhIGhhc2ggb2YgYSBsb2NrZmlsZQ==",
+        ] {
+            assert!(is_placeholder(s), "{}", String::from_utf8_lossy(s));
+        }
+        assert!(
+            !is_placeholder(b"p4$$w0rd-Kq9z"),
+            "a `$` inside a value is fine"
+        );
     }
 
     #[test]
