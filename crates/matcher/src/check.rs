@@ -123,6 +123,11 @@ fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
     if rule.allows_secret(bytes) {
         return "the rule's allowlist drops the secret".to_string();
     }
+    if let Some(m) = caps.get_match()
+        && rule.allows_match(&text[m.range()])
+    {
+        return "the rule's allowlist (matches) drops the match".to_string();
+    }
     if crate::has_allow_marker(text, keysnare_types::Span::new(secret.start, secret.end)) {
         return "its line has an inline allow marker".to_string();
     }

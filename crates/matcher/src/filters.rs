@@ -85,7 +85,7 @@ pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
 }
 
 /// Applies every filter to the candidate `secret` of `rule`; its entropy when it is kept.
-pub(crate) fn keep(rule: &Rule, hay: &[u8], secret: Span) -> Option<f32> {
+pub(crate) fn keep(rule: &Rule, hay: &[u8], whole: Span, secret: Span) -> Option<f32> {
     let bytes = &hay[secret.range()];
     if bytes.is_empty() {
         return None;
@@ -94,6 +94,7 @@ pub(crate) fn keep(rule: &Rule, hay: &[u8], secret: Span) -> Option<f32> {
     if h < rule.min_entropy
         || is_placeholder(bytes)
         || rule.allows_secret(bytes)
+        || rule.allows_match(&hay[whole.range()])
         || has_allow_marker(hay, secret)
     {
         return None;

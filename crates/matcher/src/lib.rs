@@ -195,7 +195,9 @@ impl Matcher {
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
             if let Some(secret) = caps.get_group(rule.secret_group) {
                 let secret = Span::new(secret.start, secret.end);
-                if let Some(entropy) = filters::keep(rule, hay, secret) {
+                if let Some(entropy) =
+                    filters::keep(rule, hay, Span::new(m.start(), m.end()), secret)
+                {
                     out.push(Match {
                         rule: ri,
                         span: Span::new(m.start(), m.end()),

@@ -23,6 +23,7 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
                 || entropy(secret) < rule.min_entropy
                 || is_placeholder(secret)
                 || rule.allows_secret(secret)
+                || rule.allows_match(&hay[m.start()..m.end()])
                 || has_allow_marker(hay, span)
             {
                 continue;

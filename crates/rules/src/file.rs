@@ -47,6 +47,8 @@ pub(crate) struct RawAllowlist {
     #[serde(default)]
     pub regexes: Vec<String>,
     #[serde(default)]
+    pub matches: Vec<String>,
+    #[serde(default)]
     pub stopwords: Vec<String>,
     #[serde(default)]
     pub paths: Vec<String>,

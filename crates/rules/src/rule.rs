@@ -67,6 +67,8 @@ pub struct Rule {
     /// The longest possible match, in bytes.
     pub max_len: usize,
     pub(crate) allow_regexes: Vec<Regex>,
+    /// Regexes tested against the whole match (the secret and its context).
+    pub(crate) allow_match_regexes: Vec<Regex>,
     /// Lowercased stop-words.
     pub(crate) stopwords: Vec<Vec<u8>>,
     pub(crate) allow_paths: Option<GlobSet>,
@@ -103,6 +105,11 @@ impl Rule {
                 let lower = secret.to_ascii_lowercase();
                 self.stopwords.iter().any(|w| memmem(&lower, w))
             })
+    }
+
+    /// Whether the rule's allowlist drops this whole match (`allowlist.matches`).
+    pub fn allows_match(&self, whole: &[u8]) -> bool {
+        self.allow_match_regexes.iter().any(|re| re.is_match(whole))
     }
 
     /// Whether the rule's allowlist drops every match in the file at `path`.
@@ -274,6 +281,13 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     }
 
     let (allow_regexes, stopwords, allow_paths) = compile_allowlist(&raw.allowlist, &mut problems);
+    let mut allow_match_regexes = Vec::new();
+    for r in &raw.allowlist.matches {
+        match build_regex(r) {
+            Ok(re) => allow_match_regexes.push(re),
+            Err(e) => problems.push(format!("allowlist match regex {r:?}: {e}")),
+        }
+    }
 
     if !problems.is_empty() {
         return Err(problems);
@@ -300,6 +314,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         secret_group,
         max_len,
         allow_regexes,
+        allow_match_regexes,
         stopwords,
         allow_paths,
     })
