@@ -80,7 +80,22 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 2 } else { 100 });
-    let rules = Arc::new(RuleSet::default_pack().expect("default pack"));
+    // The rules a default scan runs with (medium confidence and up), as the CLI compiles them.
+    let all = RuleSet::load_rules(&keysnare_rules::Source::default_pack()).expect("default pack");
+    let low_total = all.len();
+    let rules = Arc::new(
+        RuleSet::from_rules(
+            all.into_iter()
+                .filter(|r| r.confidence >= keysnare_types::Confidence::Medium)
+                .collect(),
+        )
+        .expect("default pack"),
+    );
+    println!(
+        "rules: {} of {} (low-confidence rules run only with --confidence low)",
+        rules.len(),
+        low_total
+    );
     let mut matcher = Matcher::new(Arc::clone(&rules));
     let clean = corpus(mb << 20);
     let rounds = if quick { 1 } else { 3 };

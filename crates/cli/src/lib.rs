@@ -86,7 +86,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// Loads the built-in pack (unless disabled), the configuration's rule files and custom
 /// rules, and the user's rule files; then applies the configuration's `disable` and
 /// `severity` settings.
-fn load_rules(args: &RuleArgs, config: Option<&config::Config>) -> Result<RuleSet> {
+fn load_rules(
+    args: &RuleArgs,
+    config: Option<&config::Config>,
+    min_confidence: keysnare_types::Confidence,
+) -> Result<RuleSet> {
     let mut sources = if args.no_default_rules {
         Vec::new()
     } else {
@@ -107,10 +111,11 @@ fn load_rules(args: &RuleArgs, config: Option<&config::Config>) -> Result<RuleSe
     if sources.is_empty() {
         bail!("no rules: --no-default-rules needs at least one --rules FILE");
     }
-    let mut set = RuleSet::load(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))?;
+    let mut rules =
+        RuleSet::load_rules(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))?;
     if let Some(c) = config {
         for (id, line) in &c.disable {
-            if set.position(id).is_none() {
+            if !rules.iter().any(|r| r.id == *id) {
                 bail!(
                     "{}:{line}: rules.disable: there is no rule {id:?} (`keysnare rules list` shows them)",
                     c.name()
@@ -118,19 +123,20 @@ fn load_rules(args: &RuleArgs, config: Option<&config::Config>) -> Result<RuleSe
             }
         }
         for (id, severity, line) in &c.severity {
-            if !set.set_severity(id, *severity) {
-                bail!(
+            match rules.iter_mut().find(|r| r.id == *id) {
+                Some(r) => r.severity = *severity,
+                None => bail!(
                     "{}:{line}: rules.severity: there is no rule {id:?} (`keysnare rules list` shows them)",
                     c.name()
-                );
+                ),
             }
         }
-        if !c.disable.is_empty() {
-            set = set
-                .retain(|r| !c.disable.iter().any(|(id, _)| *id == r.id))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-        }
+        rules.retain(|r| !c.disable.iter().any(|(id, _)| *id == r.id));
     }
+    // Rules below the confidence asked for are dropped before the set is compiled: they
+    // cost nothing, not even their keywords.
+    rules.retain(|r| r.confidence >= min_confidence);
+    let set = RuleSet::from_rules(rules).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(set)
 }
 
@@ -156,14 +162,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         .or(config.confidence)
         .unwrap_or(args::ConfidenceLevel::Medium)
         .to_confidence();
-    let rules = load_rules(&args.rules, Some(&config))?;
-    let rules = if rules.rules().iter().any(|r| r.confidence < min_confidence) {
-        rules
-            .retain(|r| r.confidence >= min_confidence)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-    } else {
-        rules
-    };
+    let rules = load_rules(&args.rules, Some(&config), min_confidence)?;
     let rules = Arc::new(rules);
     let format = args.format.or(config.format).unwrap_or(Format::Text);
     let mut excludes = config.exclude.clone();
@@ -489,7 +488,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
 fn rules(cmd: RulesCommand) -> Result<i32> {
     match cmd {
         RulesCommand::List { rules, format } => {
-            let set = load_rules(&rules, None)?;
+            let set = load_rules(&rules, None, keysnare_types::Confidence::Low)?;
             let mut out = BufWriter::new(io::stdout().lock());
             match format {
                 ListFormat::Table => list_table(&mut out, &set),

@@ -11,7 +11,7 @@ pub const MAX_RUN: usize = 64 * 1024;
 /// Bytes decoded per blob at most, all runs and layers together.
 pub const MAX_DECODED_PER_BLOB: usize = 4 * 1024 * 1024;
 /// Shorter runs are not worth decoding: no credential fits.
-const MIN_RUN: usize = 16;
+pub(crate) const MIN_RUN: usize = 16;
 
 /// What is left of the decoding allowance of one blob.
 pub struct DecodeBudget {

@@ -30,6 +30,7 @@ mod rule;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -38,6 +39,17 @@ pub use rule::{MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_SIZE_LIMIT,
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
+}
+
+fn build_encoded(fragments: &[Vec<u8>]) -> Option<AhoCorasick> {
+    if fragments.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(fragments)
+        .ok()
 }
 
 /// A rule file to load: a name for messages and its text.
@@ -126,14 +138,28 @@ pub struct RuleSet {
     /// For each automaton pattern: the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
     keyword_text: Vec<Vec<u8>>,
-    /// Automaton patterns from this index on are base64 fragments of keywords.
-    first_encoded: usize,
+    /// Base64 fragments of keywords, and their automaton, built on a thread of its own so
+    /// that start-up does not wait for it.
+    encoded: Arc<EncodedKeywords>,
+}
+
+/// The base64 fragments of every keyword and an automaton over them.
+#[derive(Debug)]
+struct EncodedKeywords {
+    fragments: Vec<Vec<u8>>,
+    automaton: OnceLock<Option<AhoCorasick>>,
 }
 
 impl RuleSet {
     /// Loads, validates and compiles the rules of `sources`. Ids must be unique across all
     /// of them. Every problem in every source is reported in the error.
     pub fn load(sources: &[Source]) -> Result<RuleSet, Error> {
+        RuleSet::from_rules(RuleSet::load_rules(sources)?)
+    }
+
+    /// Loads and validates the rules of `sources` without compiling a set, so that a caller
+    /// can adjust or filter them first (and compile once, with [`RuleSet::from_rules`]).
+    pub fn load_rules(sources: &[Source]) -> Result<Vec<Rule>, Error> {
         let mut diags = Vec::new();
         let mut rules = Vec::new();
         for src in sources {
@@ -178,6 +204,11 @@ impl RuleSet {
         if !diags.is_empty() {
             return Err(Error::new(diags));
         }
+        Ok(rules)
+    }
+
+    /// Compiles validated rules (from [`RuleSet::load_rules`]) into a set.
+    pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, Error> {
         RuleSet::compile(rules)
     }
 
@@ -202,9 +233,8 @@ impl RuleSet {
             }
         }
         // Base64 fragments of every keyword, in its likely case forms, so that encoded
-        // secrets are candidates too. The automaton is case-insensitive; the matcher checks
-        // a fragment's exact case before decoding.
-        let first_encoded = keyword_text.len();
+        // secrets are candidates too. Their automaton (thousands of patterns) is built in
+        // the background; the matcher checks a fragment's exact case before decoding.
         let mut fragments: std::collections::BTreeSet<Vec<u8>> = Default::default();
         for r in &rules {
             for k in r.keyword_forms.iter().filter(|k| k.len() >= 4) {
@@ -213,10 +243,14 @@ impl RuleSet {
                 }
             }
         }
-        for f in fragments {
-            keyword_text.push(f);
-            keyword_rules.push(Vec::new());
-        }
+        let encoded = Arc::new(EncodedKeywords {
+            fragments: fragments.into_iter().collect(),
+            automaton: OnceLock::new(),
+        });
+        let background = Arc::clone(&encoded);
+        std::thread::spawn(move || {
+            background.automaton.get_or_init(|| build_encoded(&background.fragments));
+        });
         let keywords = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -242,7 +276,7 @@ impl RuleSet {
             keywords,
             keyword_rules,
             keyword_text,
-            first_encoded,
+            encoded,
         })
     }
 
@@ -281,10 +315,18 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
-    /// For a base64 fragment pattern, its exact bytes (the automaton matched it without
-    /// regard to case); `None` for plain keywords.
-    pub fn encoded_fragment(&self, pattern: usize) -> Option<&[u8]> {
-        (pattern >= self.first_encoded).then(|| self.keyword_text[pattern].as_slice())
+    /// The automaton over base64 fragments of all keywords (ASCII case-insensitive), if it
+    /// could be built. Waits for the background build on first use.
+    pub fn encoded_automaton(&self) -> Option<&AhoCorasick> {
+        self.encoded
+            .automaton
+            .get_or_init(|| build_encoded(&self.encoded.fragments))
+            .as_ref()
+    }
+
+    /// The exact bytes of base64 fragment `pattern` of [`encoded_automaton`](Self::encoded_automaton).
+    pub fn encoded_fragment(&self, pattern: usize) -> &[u8] {
+        &self.encoded.fragments[pattern]
     }
 
     /// The text of automaton pattern `pattern` (lowercase for plain keywords).
