@@ -12,9 +12,9 @@ bin="$here/target/release/keysnare"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# A work tree of our own over the repository's objects, so the repository is not touched.
-git -C "$repo" worktree add --quiet --detach "$work/tree" HEAD
-trap 'git -C "$repo" worktree remove --force "$work/tree"; rm -rf "$work"' EXIT
+# A clone that borrows the repository's objects (alternates) and writes its own: the
+# benchmark repository is never touched.
+git clone --quiet --shared "$repo" "$work/tree"
 cd "$work/tree"
 files=$(git ls-files | grep -E '\.(rs|toml|md|txt|py|js|json|ya?ml)$' | sed -n '1,10p')
 [ "$(printf '%s\n' "$files" | wc -l)" -eq 10 ] || { echo "need 10 text files" >&2; exit 1; }

@@ -7,7 +7,7 @@
 # REPO is a repository made by generate.sh (its manifest REPO.manifest.json lists the planted
 # secrets). The peers are installed from PyPI into a venv in REPO's parent directory (the bench
 # work dir); keysnare is built in release mode from this checkout. Every tool is measured with
-# /usr/bin/time -v, BENCH_RUNS times (default 1; the best wall time is kept), each with a
+# /usr/bin/time -v, BENCH_RUNS times (default 3; the best wall time is kept), each with a
 # BENCH_TIMEOUT (seconds, default 5400). The table goes to benches/history/RESULTS.md and to
 # standard output; the raw reports and timings stay in WORK/compare/.
 set -euo pipefail
@@ -24,7 +24,7 @@ case "$REPO/" in "$PROJECT"/*) die "REPO must be outside the keysnare repository
 WORK=$(dirname "$REPO")
 VENV="$WORK/venv"
 OUT="$WORK/compare"
-RUNS="${BENCH_RUNS:-1}"
+RUNS="${BENCH_RUNS:-3}"
 TIMEOUT="${BENCH_TIMEOUT:-5400}"
 RESULTS="$HERE/RESULTS.md"
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
@@ -73,9 +73,9 @@ mkdir -p "$KF_CACHE" "$OUT/empty"
 # ---------------------------------------------------------------------------------------------
 # Repository totals (unique blobs: every blob object in the object database).
 read -r BLOBS BLOB_BYTES < <(git -C "$REPO" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |
-    awk '$1=="blob"{n++; b+=$2} END{print n+0, b+0}')
+    awk '$1=="blob"{n++; b+=$2} END{printf "%.0f %.0f\n", n, b}')
 COMMITS=$(git -C "$REPO" rev-list --all --count)
-PACK_BYTES=$(find "$REPO/.git/objects/pack" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+PACK_BYTES=$(find "$REPO/.git/objects/pack" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
 LOOSE=$(git -C "$REPO" count-objects -v | awk '$1=="count:"{print $2}')
 TIP=$(git -C "$REPO" rev-parse HEAD)
 echo "== $REPO: $BLOBS blobs, $BLOB_BYTES blob bytes, $COMMITS commits, pack $PACK_BYTES bytes, $LOOSE loose objects"

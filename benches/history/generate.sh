@@ -11,6 +11,9 @@
 # ids. Sources come from crates.io through cargo (a private CARGO_HOME next to OUTDIR, so the
 # user's cache is left alone). Re-running skips everything already done: fetched crates are kept,
 # and a finished OUTDIR whose main matches its stamp is left as it is.
+#
+# Environment: BENCH_CARGO_HOME (another cargo home to fetch into; default OUTDIR/../cargo-home),
+# BENCH_FETCH_JOBS (cargo fetch processes at a time, default 4).
 set -euo pipefail
 umask 022
 
@@ -33,7 +36,7 @@ FETCH_DIR="$WORK/cargo-fetch"
 SEED="keysnare-history-bench-v1"
 FETCH_JOBS="${BENCH_FETCH_JOBS:-4}"
 # main's commit id from a reference run; a different one is reported (not fatal).
-EXPECTED_TIP=""
+EXPECTED_TIP="b36d7f866bbe0105b7ed6106e1bf7e3c1288254e"
 
 # Same repository on every machine: no user or system git configuration, fixed identities,
 # dates and time zone.
@@ -155,11 +158,11 @@ CRATES
 print_totals() {
     local repo=$1
     git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |
-        awk '$1=="blob"{n++; b+=$2} END{printf "blobs: %d\nblob bytes: %d (%.2f GB)\n", n, b, b/1e9}'
+        awk '$1=="blob"{n++; b+=$2} END{printf "blobs: %.0f\nblob bytes: %.0f (%.2f GB)\n", n, b, b/1e9}'
     echo "commits: $(git -C "$repo" rev-list --all --count)"
     local pack
-    pack=$(find "$repo/.git/objects/pack" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
-    awk -v p="$pack" 'BEGIN{printf "pack size: %d (%.2f GB)\n", p, p/1e9}'
+    pack=$(find "$repo/.git/objects/pack" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
+    awk -v p="$pack" 'BEGIN{printf "pack size: %.0f (%.2f GB)\n", p, p/1e9}'
     git -C "$repo" count-objects -v | awk '$1=="count:"{print "loose objects: " $2}'
 }
 
@@ -169,6 +172,11 @@ if [ -e "$OUT" ]; then
     if [ -f "$STAMP" ] && [ -f "$MANIFEST" ] &&
         [ "$(git -C "$OUT" rev-parse -q --verify refs/heads/main 2>/dev/null)" = "$(head -n1 "$STAMP")" ]; then
         echo "$OUT is already generated (main $(head -n1 "$STAMP")); nothing to do."
+        blobs=$(git -C "$OUT" cat-file --batch-all-objects --batch-check='%(objecttype)' | grep -c '^blob$' || true)
+        if [ -n "$(sed -n 2p "$STAMP")" ] && [ "$blobs" != "$(sed -n 2p "$STAMP")" ]; then
+            echo "warning: $OUT now holds $blobs blobs, $(sed -n 2p "$STAMP") when generated: something" \
+                "wrote to it since; remove it and re-run for the reference repository" >&2
+        fi
         print_totals "$OUT"
         exit 0
     fi
@@ -223,6 +231,9 @@ if ((${#missing[@]})); then
     printf '%s\n' "${missing[@]}" | xargs -P "$FETCH_JOBS" -n 2 bash -c 'fetch_one "$0" "$1"' ||
         die "some crates could not be fetched"
 fi
+# cargo fetch also unpacks every package (about 16 GB here) and only the .crate files are used:
+# drop the unpacked sources, but only from the private cargo home.
+[ -n "${BENCH_CARGO_HOME:-}" ] || rm -rf "$CARGO_HOME/registry/src"
 
 # ---------------------------------------------------------------------------------------------
 # 2. The fake secrets (assembled at run time from the seed; nothing credential-shaped is
@@ -626,7 +637,8 @@ rm -rf "$SECRETS"
 mv "$PARTIAL" "$OUT"
 mv "$PARTIAL.manifest.json" "$MANIFEST"
 TIP=$(git -C "$OUT" rev-parse refs/heads/main)
-printf '%s\n' "$TIP" >"$STAMP"
+# The stamp: main's commit id, then the number of blobs.
+printf '%s\n%s\n' "$TIP" "$(git -C "$OUT" cat-file --batch-all-objects --batch-check='%(objecttype)' | grep -c '^blob$')" >"$STAMP"
 if [ -n "${EXPECTED_TIP:-}" ] && [ "$TIP" != "$EXPECTED_TIP" ]; then
     echo "warning: main is $TIP, expected $EXPECTED_TIP (different git version or crate list?)" >&2
 fi
