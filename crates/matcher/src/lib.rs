@@ -121,18 +121,13 @@ impl Matcher {
         let rules = Arc::clone(&self.rules);
         let mut encoded_hits = std::mem::take(&mut self.encoded_hits);
         encoded_hits.clear();
-        if depth < decode::MAX_DEPTH
-            && hay.len() >= decode::MIN_RUN
-            && let Some(ac) = rules.encoded_automaton()
-        {
-            for hit in ac.find_iter(hay) {
-                let fragment = rules.encoded_fragment(hit.pattern().as_usize());
-                if &hay[hit.start()..hit.end()] == fragment {
+        for hit in rules.keyword_automaton().find_overlapping_iter(hay) {
+            if let Some(fragment) = rules.encoded_fragment(hit.pattern().as_usize()) {
+                if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
                     encoded_hits.push((hit.start(), hit.end()));
                 }
+                continue;
             }
-        }
-        for hit in rules.keyword_automaton().find_overlapping_iter(hay) {
             for &ri in rules.rules_for_keyword(hit.pattern().as_usize()) {
                 let max_len = rules.rule(ri).max_len;
                 let start = hit.end().saturating_sub(max_len);

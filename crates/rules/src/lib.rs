@@ -41,15 +41,19 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 }
 
-fn build_encoded(fragments: &[Vec<u8>]) -> Option<AhoCorasick> {
-    if fragments.is_empty() {
-        return None;
-    }
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(fragments)
-        .ok()
+/// One DFA over keywords and fragments (ASCII case-insensitive, overlapping semantics); a
+/// set too large for a DFA still works as an NFA, only slower.
+fn build_keywords(patterns: &[Vec<u8>]) -> AhoCorasick {
+    let builder = |kind| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(patterns)
+    };
+    builder(Some(AhoCorasickKind::DFA))
+        .or_else(|_| builder(None))
+        .expect("keyword automaton: patterns are short literals")
 }
 
 /// A rule file to load: a name for messages and its text.
@@ -134,20 +138,20 @@ impl Source {
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    keywords: AhoCorasick,
+    /// Keywords (lowercase) then base64 fragments of keywords, and one automaton over all of
+    /// them, built on a thread of its own so that start-up does not wait for it.
+    automaton: Arc<Combined>,
     /// For each automaton pattern: the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
     keyword_text: Vec<Vec<u8>>,
-    /// Base64 fragments of keywords, and their automaton, built on a thread of its own so
-    /// that start-up does not wait for it.
-    encoded: Arc<EncodedKeywords>,
 }
 
-/// The base64 fragments of every keyword and an automaton over them.
+/// The patterns of the keyword automaton and the automaton, once built.
 #[derive(Debug)]
-struct EncodedKeywords {
-    fragments: Vec<Vec<u8>>,
-    automaton: OnceLock<Option<AhoCorasick>>,
+struct Combined {
+    patterns: Vec<Vec<u8>>,
+    first_fragment: usize,
+    automaton: OnceLock<AhoCorasick>,
 }
 
 impl RuleSet {
@@ -243,40 +247,25 @@ impl RuleSet {
                 }
             }
         }
-        let encoded = Arc::new(EncodedKeywords {
-            fragments: fragments.into_iter().collect(),
+        let first_fragment = keyword_text.len();
+        let mut patterns = keyword_text.clone();
+        patterns.extend(fragments);
+        let automaton = Arc::new(Combined {
+            patterns,
+            first_fragment,
             automaton: OnceLock::new(),
         });
-        let background = Arc::clone(&encoded);
+        let background = Arc::clone(&automaton);
         std::thread::spawn(move || {
-            background.automaton.get_or_init(|| build_encoded(&background.fragments));
+            background
+                .automaton
+                .get_or_init(|| build_keywords(&background.patterns));
         });
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keyword_text)
-            .or_else(|_| {
-                // A keyword set too large for a DFA still works as an NFA, only slower.
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keyword_text)
-            })
-            .map_err(|e| {
-                Error::new(vec![Diagnostic {
-                    file: "<rule set>".into(),
-                    line: None,
-                    rule_id: None,
-                    message: format!("cannot build the keyword automaton: {e}"),
-                }])
-            })?;
         Ok(RuleSet {
             rules,
-            keywords,
+            automaton,
             keyword_rules,
             keyword_text,
-            encoded,
         })
     }
 
@@ -306,8 +295,14 @@ impl RuleSet {
     }
 
     /// The keyword automaton (ASCII case-insensitive, standard overlapping semantics).
+    ///
+    /// # Performance
+    /// Built in the background when the set compiles (a DFA over a few thousand patterns,
+    /// ~20 ms); the first call waits for it.
     pub fn keyword_automaton(&self) -> &AhoCorasick {
-        &self.keywords
+        self.automaton
+            .automaton
+            .get_or_init(|| build_keywords(&self.automaton.patterns))
     }
 
     /// The rules whose keyword is automaton pattern `pattern`.
@@ -315,18 +310,11 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
-    /// The automaton over base64 fragments of all keywords (ASCII case-insensitive), if it
-    /// could be built. Waits for the background build on first use.
-    pub fn encoded_automaton(&self) -> Option<&AhoCorasick> {
-        self.encoded
-            .automaton
-            .get_or_init(|| build_encoded(&self.encoded.fragments))
-            .as_ref()
-    }
-
-    /// The exact bytes of base64 fragment `pattern` of [`encoded_automaton`](Self::encoded_automaton).
-    pub fn encoded_fragment(&self, pattern: usize) -> &[u8] {
-        &self.encoded.fragments[pattern]
+    /// For a base64 fragment pattern of the keyword automaton, its exact bytes (the automaton
+    /// matches without regard to case; base64 does not); `None` for plain keywords.
+    pub fn encoded_fragment(&self, pattern: usize) -> Option<&[u8]> {
+        (pattern >= self.automaton.first_fragment)
+            .then(|| self.automaton.patterns[pattern].as_slice())
     }
 
     /// The text of automaton pattern `pattern` (lowercase for plain keywords).
