@@ -25,27 +25,6 @@ fn fixture(script: &str, dir: &Path) {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Std::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Fixture")
-        .env("GIT_AUTHOR_EMAIL", "ada@fixture.test")
-        .env("GIT_COMMITTER_NAME", "Ada Fixture")
-        .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
-        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `(rule, path, line, source, commit summary)` of every location.
 type Row = (String, String, u64, String, String);
 

@@ -7,27 +7,6 @@ use std::sync::OnceLock;
 
 use crate::util::*;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Std::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Fixture")
-        .env("GIT_AUTHOR_EMAIL", "ada@fixture.test")
-        .env("GIT_COMMITTER_NAME", "Ada Fixture")
-        .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
-        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Microsoft's SARIF multitool, installed with npm into the test scratch directory on
 /// first use (`.ci/run` installs it beforehand).
 fn multitool() -> &'static Path {

@@ -73,3 +73,34 @@ pub fn aws_key_id(seed: u64) -> String {
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("valid JSON on stdout")
 }
+
+/// Runs git in `dir` with a fixed identity and date and no user or system configuration;
+/// `path` (when given) becomes PATH, so hooks find the `keysnare` under test.
+pub fn git_output(dir: &Path, args: &[&str], path: Option<&str>) -> std::process::Output {
+    let mut c = std::process::Command::new("git");
+    c.current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Fixture")
+        .env("GIT_AUTHOR_EMAIL", "ada@fixture.test")
+        .env("GIT_COMMITTER_NAME", "Ada Fixture")
+        .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
+        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "@1700000000 +0000");
+    if let Some(p) = path {
+        c.env("PATH", p);
+    }
+    c.output().expect("git")
+}
+
+/// [`git_output`] that must succeed.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = git_output(dir, args, None);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

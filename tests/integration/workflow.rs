@@ -18,20 +18,7 @@ fn path_with_keysnare() -> String {
 }
 
 fn git_out(dir: &Path, args: &[&str]) -> Output {
-    Std::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("PATH", path_with_keysnare())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Fixture")
-        .env("GIT_AUTHOR_EMAIL", "ada@fixture.test")
-        .env("GIT_COMMITTER_NAME", "Ada Fixture")
-        .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
-        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
-        .output()
-        .expect("git")
+    git_output(dir, args, Some(&path_with_keysnare()))
 }
 
 fn git(dir: &Path, args: &[&str]) {

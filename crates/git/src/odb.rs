@@ -15,40 +15,8 @@ use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, oid};
 /// the cap are dropped from their header alone.
 pub const INFLATE_LIMIT: u64 = 1 << 30;
 
-/// The pack files of an objects directory and of its alternates, sorted by name.
-fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![objects.to_path_buf()];
-    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            let p = Path::new(line);
-            dirs.push(if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                objects.join(p)
-            });
-        }
-    }
-    let mut out = Vec::new();
-    for d in dirs {
-        if let Ok(rd) = std::fs::read_dir(d.join("pack")) {
-            let mut idx: Vec<PathBuf> = rd
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-                .collect();
-            idx.sort();
-            out.extend(idx);
-        }
-    }
-    out
-}
-
-/// Loose object directories: the objects directory and its alternates.
-fn loose_dirs(objects: &Path) -> Vec<PathBuf> {
+/// An objects directory and those its `info/alternates` names.
+fn object_dirs(objects: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![objects.to_path_buf()];
     if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
         for line in text
@@ -65,6 +33,23 @@ fn loose_dirs(objects: &Path) -> Vec<PathBuf> {
         }
     }
     dirs
+}
+
+/// The pack indexes of an objects directory and of its alternates, sorted by name.
+fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for d in object_dirs(objects) {
+        if let Ok(rd) = std::fs::read_dir(d.join("pack")) {
+            let mut idx: Vec<PathBuf> = rd
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            idx.sort();
+            out.extend(idx);
+        }
+    }
+    out
 }
 
 pub(crate) struct Options<'a> {
@@ -97,7 +82,7 @@ pub(crate) fn scan_all<V: BlobVisitor>(
             }),
         }
     }
-    let loose: Vec<gix::ObjectId> = loose_dirs(&objects)
+    let loose: Vec<gix::ObjectId> = object_dirs(&objects)
         .into_iter()
         .flat_map(|d| gix::odb::loose::Store::at(d, hash).iter())
         .filter_map(Result::ok)
