@@ -109,15 +109,6 @@ impl Exclusions {
         })
     }
 
-    /// Nothing excluded.
-    pub fn none() -> Exclusions {
-        Exclusions {
-            paths: Gitignore::empty(),
-            fingerprints: HashSet::new(),
-            places: Vec::new(),
-        }
-    }
-
     /// Reads `root/.keysnareignore` (and `root/.gitleaksignore`) when they exist, and adds
     /// `patterns`.
     pub fn load(root: &Path, patterns: &[String]) -> Result<Exclusions, Error> {
@@ -209,11 +200,6 @@ impl Exclusions {
     /// Whether a finding with this fingerprint was accepted.
     pub fn excludes_fingerprint(&self, fp: &Fingerprint) -> bool {
         self.fingerprints.contains(fp)
-    }
-
-    /// Number of fingerprint entries.
-    pub fn fingerprint_count(&self) -> usize {
-        self.fingerprints.len()
     }
 }
 

@@ -277,6 +277,14 @@ fn read_by_id<V: BlobVisitor>(
     }
     let failed = AtomicU64::new(0);
     let first_error = std::sync::Mutex::new(None::<String>);
+    // Counts an unreadable object; the first error is kept for the report.
+    let fail = |id: &gix::ObjectId, e: &dyn std::fmt::Display| {
+        failed.fetch_add(1, Ordering::Relaxed);
+        first_error
+            .lock()
+            .expect("error")
+            .get_or_insert_with(|| format!("{id}: {e}"));
+    };
     let pool = crate::pool(opts.threads);
     pool.install(|| {
         ids.par_chunks(256).for_each_init(
@@ -288,11 +296,7 @@ fn read_by_id<V: BlobVisitor>(
                         Ok(Some(h)) => h,
                         Ok(None) => continue,
                         Err(e) => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            first_error
-                                .lock()
-                                .expect("error")
-                                .get_or_insert_with(|| format!("{id}: {e}"));
+                            fail(id, &e);
                             continue;
                         }
                     };
@@ -304,11 +308,7 @@ fn read_by_id<V: BlobVisitor>(
                             Ok(Some(_)) => report.tree(buf),
                             Ok(None) => {}
                             Err(e) => {
-                                failed.fetch_add(1, Ordering::Relaxed);
-                                first_error
-                                    .lock()
-                                    .expect("error")
-                                    .get_or_insert_with(|| format!("{id}: {e}"));
+                                fail(id, &e);
                             }
                         }
                         continue;
@@ -336,11 +336,7 @@ fn read_by_id<V: BlobVisitor>(
                         }
                         Ok(None) => {}
                         Err(e) => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            first_error
-                                .lock()
-                                .expect("error")
-                                .get_or_insert_with(|| format!("{id}: {e}"));
+                            fail(id, &e);
                         }
                     }
                 }

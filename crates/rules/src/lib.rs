@@ -376,24 +376,6 @@ impl RuleSet {
             })
             .collect()
     }
-
-    /// Sets the severity of rule `id`; false when there is no such rule.
-    pub fn set_severity(&mut self, id: &str, severity: keysnare_types::Severity) -> bool {
-        match self.rules.iter_mut().find(|r| r.id == id) {
-            Some(r) => {
-                r.severity = severity;
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Keeps only the rules for which `keep` is true, rebuilding the automaton.
-    pub fn retain(self, keep: impl FnMut(&Rule) -> bool) -> Result<RuleSet, Error> {
-        let mut rules = self.rules;
-        rules.retain(keep);
-        RuleSet::compile(rules)
-    }
 }
 
 #[cfg(test)]
