@@ -1,8 +1,26 @@
-//! Embeds the default rule pack (`rules/*.toml` at the workspace root) into the crate.
+//! Embeds the default rule pack (`rules/*.toml` at the workspace root) into the crate, and
+//! with it the pack already parsed and analysed: start-up then parses no TOML and no regex
+//! (the pre-commit hook's budget is a few tens of milliseconds). The parsing and analysis
+//! are the crate's own modules, compiled into this script too, so both paths run the same
+//! code; a file that does not load here is left to the run-time loader, which reports its
+//! problems as for any rule file.
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::PathBuf;
+
+#[allow(dead_code)]
+#[path = "src/encoded.rs"]
+mod encoded;
+#[allow(dead_code)]
+#[path = "src/error.rs"]
+mod error;
+#[allow(dead_code)]
+#[path = "src/file.rs"]
+mod file;
+#[allow(dead_code)]
+#[path = "src/rule.rs"]
+mod rule;
 
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -19,9 +37,12 @@ fn main() {
     files.sort();
     let mut out = String::from("/// The default rule pack: `(file name, contents)`.\n");
     out.push_str("pub static DEFAULT_RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut prebuilt = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    let mut duplicate = false;
     for f in &files {
         println!("cargo::rerun-if-changed={}", f.display());
-        let name = f.file_name().expect("file").to_string_lossy();
+        let name = f.file_name().expect("file").to_string_lossy().into_owned();
         let abs = fs::canonicalize(f).expect("rule file path");
         writeln!(
             out,
@@ -29,9 +50,93 @@ fn main() {
             abs.display().to_string()
         )
         .unwrap();
+        let text = fs::read_to_string(f).unwrap_or_default();
+        let rules = analyse(&format!("default:{name}"), &text);
+        for r in rules.iter().flatten() {
+            duplicate |= !ids.insert(r.id.clone());
+        }
+        prebuilt.push(rules);
+    }
+    out.push_str("];\n\n");
+    out.push_str(
+        "/// The same files parsed and analysed at build time, `None` for a file that did not load.\n",
+    );
+    out.push_str("pub(crate) static PREBUILT: &[Option<&[crate::prebuilt::Prebuilt]>] = &[\n");
+    for rules in &prebuilt {
+        match rules {
+            Some(rules) if !duplicate => {
+                out.push_str("    Some(&[\n");
+                for r in rules {
+                    emit(&mut out, r);
+                }
+                out.push_str("    ]),\n");
+            }
+            _ => out.push_str("    None,\n"),
+        }
     }
     out.push_str("];\n");
     let dest =
         PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("default_rules.rs");
     fs::write(dest, out).expect("write generated file");
+}
+
+/// The file's rules, or `None` when any of them does not load.
+fn analyse(name: &str, text: &str) -> Option<Vec<rule::Rule>> {
+    let raws = file::parse(name, text, false).ok()?;
+    raws.into_iter()
+        .map(|(line, raw)| {
+            let origin = rule::Origin {
+                file: name.to_string(),
+                line,
+            };
+            rule::compile(raw, origin, true).ok()
+        })
+        .collect()
+}
+
+fn strs(items: &[String]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("&[{}]", inner.join(", "))
+}
+
+fn bytes(items: &[Vec<u8>]) -> String {
+    let inner: Vec<String> = items.iter().map(|b| format!("&{b:?}")).collect();
+    format!("&[{}]", inner.join(", "))
+}
+
+fn emit(out: &mut String, r: &rule::Rule) {
+    writeln!(
+        out,
+        "        crate::prebuilt::Prebuilt {{ id: {:?}, name: {:?}, provider: {:?}, description: {:?}, \
+         pattern: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
+         min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
+         confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
+         tags: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
+         allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
+        r.id,
+        r.name,
+        r.provider,
+        r.description,
+        r.pattern,
+        bytes(&r.keywords),
+        r.keywords_derived,
+        bytes(&r.keyword_forms),
+        bytes(&r.fragments),
+        r.min_entropy,
+        r.severity,
+        r.confidence,
+        strs(&r.references),
+        r.remediation,
+        strs(&r.tags),
+        strs(&r.examples),
+        strs(&r.negative_examples),
+        r.origin.line,
+        r.secret_group,
+        r.max_len,
+        strs(&r.allow.regexes),
+        strs(&r.allow.matches),
+        bytes(&r.allow.stopwords),
+        strs(&r.allow.paths),
+    )
+    .unwrap();
 }

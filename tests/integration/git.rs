@@ -239,6 +239,62 @@ fn staged_scans_only_the_index() {
         .code(2);
 }
 
+/// `--staged` skips the directories whose cached tree (the index's cache-tree extension)
+/// is HEAD's, and still finds every change: in new and deep directories, next to
+/// unchanged ones, and when the cached trees are valid but HEAD moved (`reset --soft`).
+#[test]
+fn staged_uses_the_cache_tree_without_missing_changes() {
+    let t = Tree::new();
+    let repo = t.path().join("cached");
+    for dir in ["a/b/c", "x/y", "z"] {
+        std::fs::create_dir_all(repo.join(dir)).unwrap();
+    }
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a/b/c/k.env"), format!("K={}\n", aws_key_id(310))).unwrap();
+    std::fs::write(repo.join("x/y/k.env"), format!("K={}\n", aws_key_id(311))).unwrap();
+    std::fs::write(repo.join("z/k.env"), format!("K={}\n", aws_key_id(315))).unwrap();
+    std::fs::write(repo.join("root.env"), format!("K={}\n", aws_key_id(312))).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!((code, rows.len()), (0, 0));
+
+    std::fs::create_dir_all(repo.join("a/b/c/d")).unwrap();
+    std::fs::write(
+        repo.join("a/b/c/d/new.env"),
+        format!("N={}\n", aws_key_id(313)),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("x/y/k.env"),
+        format!("K={}\nJ={}\n", aws_key_id(311), aws_key_id(314)),
+    )
+    .unwrap();
+    git(&repo, &["add", "a", "x"]);
+    git(&repo, &["rm", "-q", "root.env"]);
+    // A changed file is scanned whole: its older key (line 1) is reported too.
+    let expected: BTreeSet<Row> = [
+        row(AWS, "a/b/c/d/new.env", 1, "staged", ""),
+        row(AWS, "x/y/k.env", 1, "staged", ""),
+        row(AWS, "x/y/k.env", 2, "staged", ""),
+    ]
+    .into_iter()
+    .collect();
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(rows, expected);
+
+    // Committed, then HEAD moved back: the index keeps its (valid) cached trees, which
+    // now differ from HEAD's in a/ and x/ only.
+    git(&repo, &["commit", "-q", "-m", "two"]);
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!((code, rows.len()), (0, 0));
+    git(&repo, &["reset", "-q", "--soft", "HEAD~1"]);
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(rows, expected);
+}
+
 #[test]
 fn shallow_clone_is_scanned() {
     let t = Tree::new();

@@ -8,7 +8,7 @@ use gix::ObjectId;
 /// content is a path, a gitlink's commit lives in another repository.
 pub(crate) type BlobEntry = (BString, ObjectId);
 
-fn join(prefix: &[u8], name: &[u8]) -> BString {
+pub(crate) fn join(prefix: &[u8], name: &[u8]) -> BString {
     let mut p = BString::from(prefix);
     if !p.is_empty() {
         p.push_byte(b'/');
@@ -18,7 +18,7 @@ fn join(prefix: &[u8], name: &[u8]) -> BString {
 }
 
 /// Entries of one tree: name → (is tree, is plain blob, id).
-fn entries(
+pub(crate) fn entries(
     repo: &gix::Repository,
     id: ObjectId,
 ) -> Result<Vec<(BString, bool, bool, ObjectId)>, String> {

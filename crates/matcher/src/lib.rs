@@ -14,6 +14,11 @@
 //!    the base64 text is decoded (bounded in size and depth) and scanned, and its matches
 //!    are reported with the encoding noted.
 //!
+//! Until the automaton (a DFA over a few thousand patterns) is built, small inputs take a
+//! quick path with the same results: an automaton over the plain keywords alone plus a
+//! table lookup of the base64 fragments. The full automaton is built in the background
+//! once a run has scanned a few MiB, so a short run (the pre-commit hook) never builds it.
+//!
 //! **Contract**: the prefilter may report candidates that do not match, but it never drops
 //! a match: every match contains one of its rule's keywords (validated when rules load),
 //! and a window around that keyword as wide as the rule's maximum match length holds the
@@ -73,7 +78,26 @@ pub struct Matcher {
     touched: Vec<usize>,
     /// Base64 fragments of keywords met in the input: `(start, end)`.
     encoded_hits: Vec<(usize, usize)>,
+    /// Which keyword search to run.
+    path: KeywordPath,
 }
+
+/// How a [`Matcher`] finds keywords. Every choice gives the same matches; they differ
+/// only in speed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeywordPath {
+    /// The full automaton once it is built; before that, the quick path for inputs up to
+    /// [`QUICK_PATH_LIMIT`] bytes, and a wait for the full automaton for larger ones.
+    #[default]
+    Auto,
+    /// Always the full automaton (waiting for it to be built).
+    Full,
+    /// Always the quick path.
+    Quick,
+}
+
+/// The largest input scanned on the quick path while the full automaton is being built.
+pub const QUICK_PATH_LIMIT: usize = 1 << 20;
 
 impl Clone for Matcher {
     /// A matcher for the same rules with fresh scratch space (for another worker).
@@ -92,7 +116,14 @@ impl Matcher {
             open: vec![None; n],
             touched: Vec::new(),
             encoded_hits: Vec::new(),
+            path: KeywordPath::Auto,
         }
+    }
+
+    /// Chooses how keywords are found (for tests and benchmarks; the default is
+    /// [`KeywordPath::Auto`]).
+    pub fn set_keyword_path(&mut self, path: KeywordPath) {
+        self.path = path;
     }
 
     /// The rules this matcher scans with.
@@ -121,29 +152,37 @@ impl Matcher {
         let rules = Arc::clone(&self.rules);
         let mut encoded_hits = std::mem::take(&mut self.encoded_hits);
         encoded_hits.clear();
-        for hit in rules.keyword_automaton().find_overlapping_iter(hay) {
-            if let Some(fragment) = rules.encoded_fragment(hit.pattern().as_usize()) {
-                if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
-                    encoded_hits.push((hit.start(), hit.end()));
-                }
-                continue;
-            }
-            for &ri in rules.rules_for_keyword(hit.pattern().as_usize()) {
-                let max_len = rules.rule(ri).max_len;
-                let start = hit.end().saturating_sub(max_len);
-                let end = hay.len().min(hit.start().saturating_add(max_len));
-                match &mut self.open[ri] {
-                    Some((_, open_end)) if start <= *open_end => *open_end = end.max(*open_end),
-                    slot => {
-                        if let Some((ws, we)) = slot.replace((start, end)) {
-                            self.confirm(&rules, ri, hay, ws, we, out);
-                        } else {
-                            self.touched.push(ri);
-                        }
+        let full = match self.path {
+            KeywordPath::Full => Some(rules.keyword_automaton()),
+            KeywordPath::Quick => None,
+            KeywordPath::Auto => rules
+                .keyword_automaton_if_ready()
+                .or_else(|| (hay.len() > QUICK_PATH_LIMIT).then(|| rules.keyword_automaton())),
+        };
+        if let Some(automaton) = full {
+            for hit in automaton.find_overlapping_iter(hay) {
+                let pid = hit.pattern().as_usize();
+                if let Some(fragment) = rules.encoded_fragment(pid) {
+                    if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
+                        encoded_hits.push((hit.start(), hit.end()));
                     }
+                    continue;
                 }
+                self.keyword_hit(&rules, pid, hit.start(), hit.end(), hay, out);
+            }
+        } else {
+            if self.path == KeywordPath::Auto && depth == 0 {
+                rules.note_quick_scan(hay.len());
+            }
+            for hit in rules.plain_keyword_automaton().find_overlapping_iter(hay) {
+                let pid = hit.pattern().as_usize();
+                self.keyword_hit(&rules, pid, hit.start(), hit.end(), hay, out);
+            }
+            if depth < decode::MAX_DEPTH {
+                rules.find_fragments(hay, &mut encoded_hits);
             }
         }
+        encoded_hits.sort_unstable();
         let touched = std::mem::take(&mut self.touched);
         for &ri in &touched {
             if let Some((ws, we)) = self.open[ri].take() {
@@ -172,6 +211,33 @@ impl Matcher {
             }
         }
         self.encoded_hits = encoded_hits;
+    }
+
+    /// Opens or grows the window of every rule of keyword `pid`, found at `start..end`.
+    fn keyword_hit(
+        &mut self,
+        rules: &RuleSet,
+        pid: usize,
+        start: usize,
+        end: usize,
+        hay: &[u8],
+        out: &mut Vec<Match>,
+    ) {
+        for &ri in rules.rules_for_keyword(pid) {
+            let max_len = rules.rule(ri).max_len;
+            let ws = end.saturating_sub(max_len);
+            let we = hay.len().min(start.saturating_add(max_len));
+            match &mut self.open[ri] {
+                Some((_, open_end)) if ws <= *open_end => *open_end = we.max(*open_end),
+                slot => {
+                    if let Some((os, oe)) = slot.replace((ws, we)) {
+                        self.confirm(rules, ri, hay, os, oe, out);
+                    } else {
+                        self.touched.push(ri);
+                    }
+                }
+            }
+        }
     }
 
     /// Runs rule `ri`'s regex over `hay[ws..we]` and keeps the matches that pass the filters.

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use keysnare_matcher::{Matcher, entropy, has_allow_marker, is_placeholder, one_rule_per_secret};
+use keysnare_matcher::{
+    KeywordPath, Matcher, entropy, has_allow_marker, is_placeholder, one_rule_per_secret,
+};
 use keysnare_rules::{RuleSet, Source};
 use keysnare_types::Span;
 
@@ -172,4 +174,92 @@ fn long_line_without_newline_is_linear() {
     let mut found = Vec::new();
     m.scan(&hay, &mut found);
     assert!(found.is_empty());
+}
+
+/// Standard base64 with padding, for encoded inputs.
+fn base64(bytes: &[u8]) -> Vec<u8> {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ABC[((n >> (18 - 6 * i)) & 63) as usize]
+            } else {
+                b'='
+            });
+        }
+    }
+    out
+}
+
+/// Inputs that also hold examples in base64 (at every alignment, once or twice encoded).
+fn encoded_haystack(examples: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+    let encoded = (
+        proptest::sample::select(examples.clone()),
+        0..3usize,
+        1..3usize,
+    )
+        .prop_map(|(ex, pad, layers)| {
+            let mut bytes = "x".repeat(pad).into_bytes();
+            bytes.extend_from_slice(ex.as_bytes());
+            for _ in 0..layers {
+                bytes = base64(&bytes);
+            }
+            bytes.push(b'\n');
+            bytes
+        });
+    let part = prop_oneof![3 => fragment(examples), 2 => encoded];
+    proptest::collection::vec(part, 0..16).prop_map(|parts| parts.concat())
+}
+
+fn everything(matcher: &mut Matcher, hay: &[u8]) -> Vec<keysnare_types::Match> {
+    let mut found = Vec::new();
+    matcher.scan(hay, &mut found);
+    found
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// The quick path (plain keywords + fragment table, taken while the full automaton is
+    /// built) finds exactly what the full automaton finds, encoded secrets included.
+    #[test]
+    fn quick_path_equals_full_automaton(
+        hay in encoded_haystack(default_examples(&RuleSet::default_pack().unwrap()))
+    ) {
+        let rules = Arc::new(RuleSet::default_pack().unwrap());
+        let mut full = Matcher::new(Arc::clone(&rules));
+        full.set_keyword_path(KeywordPath::Full);
+        let mut quick = Matcher::new(Arc::clone(&rules));
+        quick.set_keyword_path(KeywordPath::Quick);
+        prop_assert_eq!(everything(&mut quick, &hay), everything(&mut full, &hay));
+    }
+}
+
+#[test]
+fn quick_path_finds_encoded_examples() {
+    let rules = Arc::new(RuleSet::default_pack().unwrap());
+    let mut quick = Matcher::new(Arc::clone(&rules));
+    quick.set_keyword_path(KeywordPath::Quick);
+    let mut full = Matcher::new(Arc::clone(&rules));
+    full.set_keyword_path(KeywordPath::Full);
+    let mut decoded = 0;
+    for r in rules.rules() {
+        let hay = base64(r.examples[0].as_bytes());
+        let q = everything(&mut quick, &hay);
+        assert_eq!(q, everything(&mut full, &hay), "{}", r.id);
+        decoded += usize::from(q.iter().any(|m| m.decoded.is_some()));
+    }
+    // Most examples are found once encoded (short ones have no fragment of 4 characters).
+    assert!(
+        decoded * 10 >= rules.len() * 8,
+        "{decoded} of {}",
+        rules.len()
+    );
 }

@@ -26,6 +26,7 @@
 mod encoded;
 mod error;
 mod file;
+mod prebuilt;
 mod rule;
 
 use std::collections::HashMap;
@@ -65,6 +66,8 @@ pub struct Source {
     trusted: bool,
     /// A configuration file: its rules are the `[[rules.custom]]` tables.
     config: bool,
+    /// The embedded pack's file as the build script analysed it.
+    prebuilt: Option<&'static [prebuilt::Prebuilt]>,
 }
 
 impl Source {
@@ -75,6 +78,7 @@ impl Source {
             text: text.into(),
             trusted: false,
             config: false,
+            prebuilt: None,
         }
     }
 
@@ -112,18 +116,25 @@ impl Source {
             text,
             trusted: false,
             config: false,
+            prebuilt: None,
         })
     }
 
     /// The default pack embedded at build time, one source per file of `rules/`.
+    ///
+    /// # Performance
+    /// The build script has already parsed and analysed these files: loading them builds
+    /// the rules from static data (well under a millisecond for the whole pack).
     pub fn default_pack() -> Vec<Source> {
         embedded::DEFAULT_RULE_FILES
             .iter()
-            .map(|(name, text)| Source {
+            .zip(embedded::PREBUILT)
+            .map(|((name, text), prebuilt)| Source {
                 name: format!("default:{name}"),
                 text: (*text).to_string(),
                 trusted: true,
                 config: false,
+                prebuilt: *prebuilt,
             })
             .collect()
     }
@@ -146,12 +157,72 @@ pub struct RuleSet {
     keyword_text: Vec<Vec<u8>>,
 }
 
-/// The patterns of the keyword automaton and the automaton, once built.
+/// The patterns of the keyword automaton and the automaton, once built; and the quick
+/// path used while it is being built: an automaton over the plain keywords alone (built at
+/// once, in well under a millisecond) and a table of the fragments.
 #[derive(Debug)]
 struct Combined {
     patterns: Vec<Vec<u8>>,
     first_fragment: usize,
     automaton: OnceLock<AhoCorasick>,
+    /// Starts the background build of `automaton`, once.
+    build_started: std::sync::Once,
+    /// Bytes scanned on the quick path so far.
+    quick_bytes: std::sync::atomic::AtomicUsize,
+    quick: AhoCorasick,
+    fragments: FragmentTable,
+}
+
+/// Bytes scanned on the quick path after which the full automaton is built in the
+/// background: below it, a run is over before the build would pay for itself.
+const QUICK_BYTES_BEFORE_BUILD: usize = 1 << 20;
+
+/// The base64 fragments by their first four bytes, behind a bit filter: finds every exact
+/// occurrence of every fragment with one table probe per input position.
+#[derive(Debug)]
+struct FragmentTable {
+    filter: Vec<u64>,
+    by_prefix: HashMap<u32, Vec<usize>>,
+}
+
+const FILTER_BITS: u32 = 16;
+
+fn filter_slot(key: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS)) as usize
+}
+
+impl FragmentTable {
+    /// `patterns[first..]` are the fragments (each at least 4 bytes long).
+    fn new(patterns: &[Vec<u8>], first: usize) -> FragmentTable {
+        let mut filter = vec![0u64; (1usize << FILTER_BITS) / 64];
+        let mut by_prefix: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (pid, p) in patterns.iter().enumerate().skip(first) {
+            let Some(head) = p.first_chunk::<4>() else {
+                continue;
+            };
+            let key = u32::from_le_bytes(*head);
+            let slot = filter_slot(key);
+            filter[slot / 64] |= 1 << (slot % 64);
+            by_prefix.entry(key).or_default().push(pid);
+        }
+        FragmentTable { filter, by_prefix }
+    }
+
+    fn find(&self, patterns: &[Vec<u8>], hay: &[u8], out: &mut Vec<(usize, usize)>) {
+        for (i, w) in hay.windows(4).enumerate() {
+            let key = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            let slot = filter_slot(key);
+            if self.filter[slot / 64] & (1 << (slot % 64)) == 0 {
+                continue;
+            }
+            for &pid in self.by_prefix.get(&key).map_or(&[][..], Vec::as_slice) {
+                let p = &patterns[pid];
+                if hay[i..].starts_with(p) {
+                    out.push((i, i + p.len()));
+                }
+            }
+        }
+    }
 }
 
 impl RuleSet {
@@ -167,6 +238,10 @@ impl RuleSet {
         let mut diags = Vec::new();
         let mut rules = Vec::new();
         for src in sources {
+            if let Some(prebuilt) = src.prebuilt {
+                rules.extend(prebuilt.iter().map(|p| p.rule(&src.name)));
+                continue;
+            }
             match file::parse(&src.name, &src.text, src.config) {
                 Err(d) => diags.push(d),
                 Ok(raws) => {
@@ -239,27 +314,35 @@ impl RuleSet {
         // Base64 fragments of every keyword, in its likely case forms, so that encoded
         // secrets are candidates too. Their automaton (thousands of patterns) is built in
         // the background; the matcher checks a fragment's exact case before decoding.
-        let mut fragments: std::collections::BTreeSet<Vec<u8>> = Default::default();
-        for r in &rules {
-            for k in r.keyword_forms.iter().filter(|k| k.len() >= 4) {
-                for form in encoded::case_forms(k) {
-                    fragments.extend(encoded::base64_fragments(&form, 4));
-                }
-            }
-        }
+        let mut fragments: Vec<&[u8]> = rules
+            .iter()
+            .flat_map(|r| r.fragments.iter().map(Vec::as_slice))
+            .collect();
+        fragments.sort_unstable();
+        fragments.dedup();
         let first_fragment = keyword_text.len();
         let mut patterns = keyword_text.clone();
-        patterns.extend(fragments);
+        patterns.extend(fragments.into_iter().map(<[u8]>::to_vec));
+        let quick = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&keyword_text)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&keyword_text)
+            })
+            .expect("keyword automaton: patterns are short literals");
+        let fragment_table = FragmentTable::new(&patterns, first_fragment);
         let automaton = Arc::new(Combined {
             patterns,
             first_fragment,
             automaton: OnceLock::new(),
-        });
-        let background = Arc::clone(&automaton);
-        std::thread::spawn(move || {
-            background
-                .automaton
-                .get_or_init(|| build_keywords(&background.patterns));
+            build_started: std::sync::Once::new(),
+            quick_bytes: Default::default(),
+            quick,
+            fragments: fragment_table,
         });
         Ok(RuleSet {
             rules,
@@ -297,12 +380,57 @@ impl RuleSet {
     /// The keyword automaton (ASCII case-insensitive, standard overlapping semantics).
     ///
     /// # Performance
-    /// Built in the background when the set compiles (a DFA over a few thousand patterns,
-    /// ~20 ms); the first call waits for it.
+    /// A DFA over a few thousand patterns (~20 ms to build): built by the first call, or in
+    /// the background once the quick path has scanned a few MiB
+    /// ([`RuleSet::note_quick_scan`]); a call during that build waits for it.
     pub fn keyword_automaton(&self) -> &AhoCorasick {
         self.automaton
             .automaton
             .get_or_init(|| build_keywords(&self.automaton.patterns))
+    }
+
+    /// The keyword automaton if it is built already, without waiting.
+    pub fn keyword_automaton_if_ready(&self) -> Option<&AhoCorasick> {
+        self.automaton.automaton.get()
+    }
+
+    /// Counts `len` bytes scanned on the quick path; once a run has scanned enough that
+    /// the full automaton will pay for itself, starts building it on a thread of its own.
+    pub fn note_quick_scan(&self, len: usize) {
+        let c = &self.automaton;
+        let total = c
+            .quick_bytes
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(len);
+        if total >= QUICK_BYTES_BEFORE_BUILD {
+            c.build_started.call_once(|| {
+                let background = Arc::clone(c);
+                std::thread::spawn(move || {
+                    background
+                        .automaton
+                        .get_or_init(|| build_keywords(&background.patterns));
+                });
+            });
+        }
+    }
+
+    /// The quick path, for inputs scanned before the keyword automaton is built: an
+    /// automaton over the plain keywords alone, with the same pattern numbers as the full
+    /// one (ASCII case-insensitive, standard overlapping semantics).
+    pub fn plain_keyword_automaton(&self) -> &AhoCorasick {
+        &self.automaton.quick
+    }
+
+    /// The quick path's other half: appends to `out` every exact occurrence of a base64
+    /// fragment in `hay` as `(start, end)`, sorted by start — the same occurrences as the
+    /// fragment patterns of [`RuleSet::keyword_automaton`] followed by an exact comparison.
+    ///
+    /// # Performance
+    /// One probe of a bit filter per byte of `hay`: for small inputs, where waiting for the
+    /// full automaton would cost more than scanning twice.
+    pub fn find_fragments(&self, hay: &[u8], out: &mut Vec<(usize, usize)>) {
+        let c = &self.automaton;
+        c.fragments.find(&c.patterns, hay, out);
     }
 
     /// The rules whose keyword is automaton pattern `pattern`.
@@ -471,6 +599,56 @@ mod default_pack_tests {
         assert!(set.len() >= 60, "{} rules", set.len());
         assert_eq!(set.compile_all(), Vec::new());
         assert_eq!(set.lint(), Vec::new());
+    }
+
+    /// The build script's analysis of the pack is what loading its text gives.
+    #[test]
+    fn prebuilt_pack_equals_the_parsed_pack() {
+        let prebuilt = RuleSet::load_rules(&Source::default_pack()).unwrap();
+        let parsed_sources: Vec<Source> = Source::default_pack()
+            .into_iter()
+            .map(|s| {
+                assert!(s.prebuilt.is_some(), "{} was not prebuilt", s.name);
+                Source {
+                    prebuilt: None,
+                    ..s
+                }
+            })
+            .collect();
+        let parsed = RuleSet::load_rules(&parsed_sources).unwrap();
+        assert_eq!(prebuilt.len(), parsed.len());
+        for (a, b) in prebuilt.iter().zip(&parsed) {
+            let show = |r: &Rule| {
+                format!(
+                    "{:?}",
+                    (
+                        (&r.id, &r.name, &r.provider, &r.description, &r.pattern),
+                        (
+                            &r.keywords,
+                            r.keywords_derived,
+                            &r.keyword_forms,
+                            &r.fragments
+                        ),
+                        (r.min_entropy, r.severity, r.confidence),
+                        &r.references,
+                        &r.remediation,
+                        &r.tags,
+                        &r.examples,
+                        &r.negative_examples,
+                        &r.origin,
+                        r.secret_group,
+                        r.max_len,
+                        (
+                            &r.allow.regexes,
+                            &r.allow.matches,
+                            &r.allow.stopwords,
+                            &r.allow.paths
+                        ),
+                    )
+                )
+            };
+            assert_eq!(show(a), show(b));
+        }
     }
 
     #[test]

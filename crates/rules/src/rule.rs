@@ -5,7 +5,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use keysnare_types::{Confidence, Severity};
 
-use crate::file::{RawAllowlist, RawRule};
+use crate::file::RawRule;
 
 /// The longest match a rule's pattern may produce, in bytes.
 pub const MAX_MATCH_LEN: usize = 16 * 1024;
@@ -60,18 +60,103 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Where the rule was defined.
     pub origin: Origin,
+    /// Base64 fragments of the keyword forms (see `encoded`), for the keyword automaton.
+    pub(crate) fragments: Vec<Vec<u8>>,
     /// The compiled pattern (bytes, Unicode off), built on first use for trusted sources.
-    regex: std::sync::OnceLock<Option<Regex>>,
+    pub(crate) regex: std::sync::OnceLock<Option<Regex>>,
     /// Index of the capture group holding the secret.
     pub secret_group: usize,
     /// The longest possible match, in bytes.
     pub max_len: usize,
-    pub(crate) allow_regexes: Vec<Regex>,
+    /// The rule's own allowlist.
+    pub(crate) allow: Allowlist,
+}
+
+/// A rule's allowlist: its sources, and their compiled forms (built when the rule loads,
+/// or on first use for the embedded pack).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Allowlist {
+    /// Regexes tested against the secret.
+    pub regexes: Vec<String>,
     /// Regexes tested against the whole match (the secret and its context).
-    pub(crate) allow_match_regexes: Vec<Regex>,
+    pub matches: Vec<String>,
     /// Lowercased stop-words.
-    pub(crate) stopwords: Vec<Vec<u8>>,
-    pub(crate) allow_paths: Option<GlobSet>,
+    pub stopwords: Vec<Vec<u8>>,
+    /// Path globs.
+    pub paths: Vec<String>,
+    pub compiled: std::sync::OnceLock<CompiledAllowlist>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledAllowlist {
+    regexes: Vec<Regex>,
+    matches: Vec<Regex>,
+    paths: Option<GlobSet>,
+}
+
+impl Allowlist {
+    /// Compiles every part, reporting each that fails.
+    fn build(&self) -> Result<CompiledAllowlist, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut regexes = Vec::new();
+        for r in &self.regexes {
+            match build_regex(r) {
+                Ok(re) => regexes.push(re),
+                Err(e) => problems.push(format!("allowlist regex {r:?}: {e}")),
+            }
+        }
+        let mut matches = Vec::new();
+        for r in &self.matches {
+            match build_regex(r) {
+                Ok(re) => matches.push(re),
+                Err(e) => problems.push(format!("allowlist match regex {r:?}: {e}")),
+            }
+        }
+        let paths = if self.paths.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for p in &self.paths {
+                match GlobBuilder::new(p).literal_separator(true).build() {
+                    Ok(g) => {
+                        b.add(g);
+                    }
+                    Err(e) => problems.push(format!("allowlist path glob {p:?}: {e}")),
+                }
+            }
+            b.build().ok()
+        };
+        if problems.is_empty() {
+            Ok(CompiledAllowlist {
+                regexes,
+                matches,
+                paths,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The compiled allowlist; the embedded pack's compiles here on first use (the test
+    /// suite checks that it does), a part that failed is left out.
+    fn get(&self) -> &CompiledAllowlist {
+        self.compiled.get_or_init(|| {
+            self.build().unwrap_or(CompiledAllowlist {
+                regexes: Vec::new(),
+                matches: Vec::new(),
+                paths: None,
+            })
+        })
+    }
+
+    fn compile_now(&self) -> Result<(), Vec<String>> {
+        if self.compiled.get().is_some() {
+            return Ok(());
+        }
+        let built = self.build()?;
+        let _ = self.compiled.set(built);
+        Ok(())
+    }
 }
 
 impl Rule {
@@ -88,8 +173,9 @@ impl Rule {
             .as_ref()
     }
 
-    /// Compiles the pattern now, reporting why it fails.
+    /// Compiles the pattern and the allowlist now, reporting why they fail.
     pub fn compile_now(&self) -> Result<(), String> {
+        self.allow.compile_now().map_err(|p| p.join("; "))?;
         if self.regex.get().is_some_and(Option::is_some) {
             return Ok(());
         }
@@ -100,21 +186,34 @@ impl Rule {
 
     /// Whether the rule's own allowlist drops `secret` (regexes and stop-words).
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
-        self.allow_regexes.iter().any(|re| re.is_match(secret))
-            || (!self.stopwords.is_empty() && {
+        (!self.allow.regexes.is_empty()
+            && self
+                .allow
+                .get()
+                .regexes
+                .iter()
+                .any(|re| re.is_match(secret)))
+            || (!self.allow.stopwords.is_empty() && {
                 let lower = secret.to_ascii_lowercase();
-                self.stopwords.iter().any(|w| memmem(&lower, w))
+                self.allow.stopwords.iter().any(|w| memmem(&lower, w))
             })
     }
 
     /// Whether the rule's allowlist drops this whole match (`allowlist.matches`).
     pub fn allows_match(&self, whole: &[u8]) -> bool {
-        self.allow_match_regexes.iter().any(|re| re.is_match(whole))
+        !self.allow.matches.is_empty()
+            && self.allow.get().matches.iter().any(|re| re.is_match(whole))
     }
 
     /// Whether the rule's allowlist drops every match in the file at `path`.
     pub fn allows_path(&self, path: &std::path::Path) -> bool {
-        self.allow_paths.as_ref().is_some_and(|g| g.is_match(path))
+        !self.allow.paths.is_empty()
+            && self
+                .allow
+                .get()
+                .paths
+                .as_ref()
+                .is_some_and(|g| g.is_match(path))
     }
 }
 
@@ -280,14 +379,36 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     }
 
-    let (allow_regexes, stopwords, allow_paths) = compile_allowlist(&raw.allowlist, &mut problems);
-    let mut allow_match_regexes = Vec::new();
-    for r in &raw.allowlist.matches {
-        match build_regex(r) {
-            Ok(re) => allow_match_regexes.push(re),
-            Err(e) => problems.push(format!("allowlist match regex {r:?}: {e}")),
+    let allow = Allowlist {
+        regexes: raw.allowlist.regexes,
+        matches: raw.allowlist.matches,
+        stopwords: raw
+            .allowlist
+            .stopwords
+            .iter()
+            .filter(|w| !w.is_empty())
+            .map(|w| w.as_bytes().to_ascii_lowercase())
+            .collect(),
+        paths: raw.allowlist.paths,
+        compiled: std::sync::OnceLock::new(),
+    };
+    match allow.build() {
+        Ok(built) => {
+            let _ = allow.compiled.set(built);
+        }
+        Err(p) => problems.extend(p),
+    }
+
+    // Base64 fragments of every keyword form, in its likely case forms, so that encoded
+    // secrets are candidates too.
+    let mut fragments: Vec<Vec<u8>> = Vec::new();
+    for k in keyword_forms.iter().filter(|k| k.len() >= 4) {
+        for form in crate::encoded::case_forms(k) {
+            fragments.extend(crate::encoded::base64_fragments(&form, 4));
         }
     }
+    fragments.sort();
+    fragments.dedup();
 
     if !problems.is_empty() {
         return Err(problems);
@@ -310,47 +431,12 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         examples: raw.examples,
         negative_examples: raw.negative_examples,
         origin,
+        fragments,
         regex,
         secret_group,
         max_len,
-        allow_regexes,
-        allow_match_regexes,
-        stopwords,
-        allow_paths,
+        allow,
     })
-}
-
-type Allowlist = (Vec<Regex>, Vec<Vec<u8>>, Option<GlobSet>);
-
-fn compile_allowlist(raw: &RawAllowlist, problems: &mut Vec<String>) -> Allowlist {
-    let mut regexes = Vec::new();
-    for r in &raw.regexes {
-        match build_regex(r) {
-            Ok(re) => regexes.push(re),
-            Err(e) => problems.push(format!("allowlist regex {r:?}: {e}")),
-        }
-    }
-    let stopwords = raw
-        .stopwords
-        .iter()
-        .filter(|w| !w.is_empty())
-        .map(|w| w.as_bytes().to_ascii_lowercase())
-        .collect();
-    let paths = if raw.paths.is_empty() {
-        None
-    } else {
-        let mut b = GlobSetBuilder::new();
-        for p in &raw.paths {
-            match GlobBuilder::new(p).literal_separator(true).build() {
-                Ok(g) => {
-                    b.add(g);
-                }
-                Err(e) => problems.push(format!("allowlist path glob {p:?}: {e}")),
-            }
-        }
-        b.build().ok()
-    };
-    (regexes, stopwords, paths)
 }
 
 /// The index of the capture group named `name`.
