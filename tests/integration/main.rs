@@ -3,6 +3,7 @@ mod ci_files;
 mod cli;
 mod config;
 mod git;
+mod quality;
 mod sarif;
 mod snapshot;
 mod tree;

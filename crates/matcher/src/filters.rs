@@ -53,16 +53,30 @@ const REFERENCE_PREFIXES: &[&[u8]] = &[
     b"${", b"$(", b"{{", b"%(", b"<", b"sha512-", b"sha384-", b"sha256-", b"sha1-",
 ];
 
+/// Whether `secret` is one `@NAME@` or `@@NAME@@` token (Maven / Ant resource filtering,
+/// sed- and configure-style templates): letters, digits, `_`, `.`, `:` and `-` between the
+/// same number of `@` on each side.
+fn is_at_token(secret: &[u8]) -> bool {
+    let at = if secret.starts_with(b"@@") { 2 } else { 1 };
+    secret.len() > 2 * at
+        && secret[..at].iter().all(|&b| b == b'@')
+        && secret[secret.len() - at..].iter().all(|&b| b == b'@')
+        && secret[at..secret.len() - at]
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+}
+
 /// Whether `secret` is an obvious placeholder: it contains a placeholder word (such as
 /// `example` or `xxxxx`), is one repeated byte, or is a reference or template (`${VAR}`,
-/// `{{ var }}`, `%(x)s`, `<password>`) or a lock-file integrity hash (`sha512-…`).
+/// `{{ var }}`, `%(x)s`, `<password>`, `@db.password@`, `@@DB_PASSWORD@@`) or a lock-file
+/// integrity hash (`sha512-…`).
 pub fn is_placeholder(secret: &[u8]) -> bool {
     if let Some((&first, rest)) = secret.split_first()
         && rest.iter().all(|&b| b == first)
     {
         return true;
     }
-    if REFERENCE_PREFIXES.iter().any(|p| secret.starts_with(p)) {
+    if REFERENCE_PREFIXES.iter().any(|p| secret.starts_with(p)) || is_at_token(secret) {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
@@ -132,6 +146,9 @@ mod tests {
             b"%(password)s",
             b"<your-password>",
             b"sha512-Q29uc2lkZXIgdGhpcyBhIGhhc2ggb2YgYSBsb2NrZmlsZQ==",
+            b"@db.password@",
+            b"@@DB_PASSWORD@@",
+            b"@@pw:16:3@@",
         ] {
             assert!(is_placeholder(s), "{}", String::from_utf8_lossy(s));
         }
@@ -139,6 +156,19 @@ mod tests {
             !is_placeholder(b"p4$$w0rd-Kq9z"),
             "a `$` inside a value is fine"
         );
+        for s in [
+            &b"@x7Kq!9z@"[..],
+            b"@@Kq9z7@",
+            b"@Kq9z7@@",
+            b"@@",
+            b"@@@@",
+            b"@Kq9z7w",
+        ] {
+            // `@@` and `@@@@` are repeated bytes: placeholders of their own kind.
+            if s.iter().any(|&b| b != b'@') {
+                assert!(!is_placeholder(s), "{}", String::from_utf8_lossy(s));
+            }
+        }
     }
 
     #[test]
