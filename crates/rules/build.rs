@@ -37,20 +37,26 @@ fn main() {
     files.sort();
     let mut out = String::from("/// The default rule pack: `(file name, contents)`.\n");
     out.push_str("pub static DEFAULT_RULE_FILES: &[(&str, &str)] = &[\n");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let copies = out_dir.join("rules");
+    fs::create_dir_all(&copies).expect("create rule copies folder");
     let mut prebuilt = Vec::new();
     let mut ids = std::collections::HashSet::new();
     let mut duplicate = false;
     for f in &files {
         println!("cargo::rerun-if-changed={}", f.display());
         let name = f.file_name().expect("file").to_string_lossy().into_owned();
-        let abs = fs::canonicalize(f).expect("rule file path");
+        // The text embedded is the text analysed: a copy read once, so that the two can
+        // never differ (even when the file changes during the build).
+        let text = fs::read_to_string(f).unwrap_or_default();
+        let copy = copies.join(&name);
+        fs::write(&copy, &text).expect("write rule file copy");
         writeln!(
             out,
             "    ({name:?}, include_str!({:?})),",
-            abs.display().to_string()
+            copy.display().to_string()
         )
         .unwrap();
-        let text = fs::read_to_string(f).unwrap_or_default();
         let rules = analyse(&format!("default:{name}"), &text);
         for r in rules.iter().flatten() {
             duplicate |= !ids.insert(r.id.clone());
@@ -75,8 +81,7 @@ fn main() {
         }
     }
     out.push_str("];\n");
-    let dest =
-        PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("default_rules.rs");
+    let dest = out_dir.join("default_rules.rs");
     fs::write(dest, out).expect("write generated file");
 }
 
@@ -111,7 +116,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
          pattern: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
-         tags: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
+         tags: {}, checksum: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
          allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
         r.id,
         r.name,
@@ -128,6 +133,8 @@ fn emit(out: &mut String, r: &rule::Rule) {
         strs(&r.references),
         r.remediation,
         strs(&r.tags),
+        r.checksum
+            .map_or("None".to_string(), |k| format!("Some(keysnare_types::ChecksumKind::{k:?})")),
         strs(&r.examples),
         strs(&r.negative_examples),
         r.origin.line,

@@ -561,3 +561,80 @@ fn secrets_inside_base64_are_found_and_noted() {
     assert!(text.contains("found  base64"), "{text}");
     assert!(!text.contains(&env) && !text.contains(&key), "{text}");
 }
+
+/// GitHub tokens carry a CRC32 checksum: a token that fails it is not reported by default,
+/// and is low confidence with `--confidence low`; a valid one says so.
+#[test]
+fn checksums_are_verified_offline() {
+    let t = Tree::new();
+    let good = github_token(900);
+    let mut bad = github_token(901).into_bytes();
+    let last = bad.len() - 1;
+    bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
+    let bad = String::from_utf8(bad).unwrap();
+    t.write("ci.env", format!("GOOD={good}\nBAD={bad}\n"));
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--show-secrets"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{doc}");
+    assert_eq!(findings[0]["secret"], good.as_str());
+    assert_eq!(findings[0]["checksum"], "valid");
+    assert_eq!(findings[0]["confidence"], "high");
+
+    let out = keysnare()
+        .args([
+            "scan",
+            "--no-git",
+            "-f",
+            "json",
+            "--show-secrets",
+            "--confidence",
+            "low",
+        ])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    let by_secret = |s: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["secret"] == s)
+            .cloned()
+            .unwrap_or_else(|| panic!("{s} not reported: {doc}"))
+    };
+    let f = by_secret(&bad);
+    assert_eq!(
+        (f["checksum"].as_str(), f["confidence"].as_str()),
+        (Some("invalid"), Some("low"))
+    );
+    assert_eq!(by_secret(&good)["checksum"], "valid");
+
+    keysnare()
+        .args([
+            "scan",
+            "--no-git",
+            "--confidence",
+            "low",
+            "--color",
+            "never",
+        ])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "checksum INVALID (low confidence)",
+        ))
+        .stdout(predicate::str::contains("checksum valid"));
+}

@@ -90,11 +90,7 @@ fn repository() -> (Tree, PathBuf) {
     git(&dir, &["init", "-q", "-b", "main"]);
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-q", "-m", "fixtures"]);
-    std::fs::write(
-        dir.join("old.env"),
-        format!("GH={}{}\n", "ghp_", fake(ALNUM, 36, 401)),
-    )
-    .unwrap();
+    std::fs::write(dir.join("old.env"), format!("GH={}\n", github_token(401))).unwrap();
     git(&dir, &["add", "old.env"]);
     git(&dir, &["commit", "-q", "-m", "add old token"]);
     git(&dir, &["rm", "-q", "old.env"]);

@@ -20,10 +20,7 @@ fn plants() -> Vec<Plant> {
     let p = |rule, secret: String| Plant { rule, secret };
     vec![
         p("aws.access-key-id", aws_key_id(100)),
-        p(
-            "github.pat.classic",
-            format!("{}{}", "ghp_", fake(ALNUM, 36, 101)),
-        ),
+        p("github.pat.classic", github_token(101)),
         p(
             "github.pat.fine-grained",
             format!(
@@ -247,7 +244,7 @@ pub fn build(with_secrets: bool) -> Built {
     tree.write("assets/logo.png", bin);
     // A file whose name is not UTF-8.
     let name = OsStr::from_bytes(b"caf\xe9.env");
-    let gh = format!("{}{}", "ghp_", fake(ALNUM, 36, 201));
+    let gh = github_token(201);
     if with_secrets {
         tree.write(name, format!("TOKEN={gh}\n"));
         expected.insert(("github.pat.classic".into(), "caf\u{fffd}.env".into(), 1, 7));

@@ -69,6 +69,24 @@ pub fn aws_key_id(seed: u64) -> String {
     format!("{}{}", ["AK", "IA"].concat(), fake(UPPER_DIGITS, 16, seed))
 }
 
+/// A GitHub personal access token (classic) with a correct checksum (the CRC32 of its 30
+/// random characters in 6 base62 digits), assembled at run time.
+pub fn github_token(seed: u64) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let body = fake(ALNUM, 30, seed);
+    let mut n = crc32fast::hash(body.as_bytes());
+    let mut check = [b'0'; 6];
+    for slot in check.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    format!(
+        "{}{body}{}",
+        ["gh", "p_"].concat(),
+        String::from_utf8_lossy(&check)
+    )
+}
+
 /// Parses stdout as one JSON document.
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("valid JSON on stdout")

@@ -170,7 +170,7 @@ fn pre_commit_framework_runs_the_hook() {
 
     std::fs::write(
         repo.join("config.py"),
-        format!("TOKEN = '{}{}'\n", "ghp_", fake(ALNUM, 36, 701)),
+        format!("TOKEN = '{}'\n", github_token(701)),
     )
     .unwrap();
     git(&repo, &["add", "config.py"]);
@@ -189,11 +189,7 @@ fn pre_commit_framework_runs_the_hook() {
 
     std::fs::write(
         repo.join("test_data.py"),
-        format!(
-            "FAKE = '{}{}'  # keysnare:allow\n",
-            "ghp_",
-            fake(ALNUM, 36, 702)
-        ),
+        format!("FAKE = '{}'  # keysnare:allow\n", github_token(702)),
     )
     .unwrap();
     git(&repo, &["add", "test_data.py"]);

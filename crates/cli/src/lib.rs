@@ -136,7 +136,9 @@ fn load_rules(
     // Rules below the confidence asked for are dropped before the set is compiled: they
     // cost nothing, not even their keywords.
     rules.retain(|r| r.confidence >= min_confidence);
-    let set = RuleSet::from_rules(rules).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut set = RuleSet::from_rules(rules).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Matches that fail their rule's checksum are low confidence.
+    set.set_min_confidence(min_confidence);
     Ok(set)
 }
 

@@ -8,7 +8,8 @@ use bstr::{BString, ByteSlice};
 use keysnare_matcher::{Locator, line_snippet};
 use keysnare_rules::RuleSet;
 use keysnare_types::{
-    Blob, BlobId, Finding, Fingerprint, Location, Match, Position, Provenance, Span,
+    Blob, BlobId, Checksum, Confidence, Finding, Fingerprint, Location, Match, Position,
+    Provenance, Span,
 };
 
 use crate::{Exclusions, ScanError, ScanOutput, Skipped};
@@ -22,6 +23,7 @@ pub(crate) struct Located {
     rule: usize,
     secret: BString,
     entropy: f32,
+    checksum: Option<Checksum>,
     span: Span,
     secret_span: Span,
     start: Position,
@@ -71,6 +73,7 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
                 secret,
                 encoding,
                 entropy: m.entropy,
+                checksum: m.checksum,
                 span: m.span,
                 secret_span: m.secret,
                 start,
@@ -233,6 +236,12 @@ impl Collector {
                             secret: lm.secret.clone(),
                             fingerprint: Fingerprint::of(&rule.id, &lm.secret),
                             entropy: lm.entropy,
+                            confidence: if lm.checksum == Some(Checksum::Invalid) {
+                                Confidence::Low
+                            } else {
+                                rule.confidence
+                            },
+                            checksum: lm.checksum,
                             locations: Vec::new(),
                         });
                     finding.locations.push(Location {

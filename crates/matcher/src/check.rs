@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use keysnare_rules::{Diagnostic, RuleSet};
+use keysnare_types::Checksum;
 
 use crate::Matcher;
 
@@ -24,7 +25,10 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();
             matcher.scan(ex.as_bytes(), &mut found);
-            if !found.iter().any(|m| m.rule == ri) {
+            if !found
+                .iter()
+                .any(|m| m.rule == ri && m.checksum != Some(Checksum::Invalid))
+            {
                 report(format!(
                     "example {} is not found: {}",
                     i + 1,
@@ -35,7 +39,12 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         for (i, ex) in rule.negative_examples.iter().enumerate() {
             found.clear();
             matcher.scan(ex.as_bytes(), &mut found);
-            if let Some(m) = found.iter().find(|m| m.rule == ri) {
+            // A secret that fails its rule's checksum is not reported at the default
+            // confidence: a negative example may be one.
+            if let Some(m) = found
+                .iter()
+                .find(|m| m.rule == ri && m.checksum != Some(Checksum::Invalid))
+            {
                 report(format!(
                     "negative example {} matches (secret at bytes {}..{})",
                     i + 1,
@@ -116,6 +125,11 @@ fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
             "the secret's entropy {h:.2} is below min_entropy {}",
             rule.min_entropy
         );
+    }
+    if let Some(kind) = rule.checksum
+        && crate::verify_checksum(kind, bytes) == Some(Checksum::Invalid)
+    {
+        return format!("the secret fails the rule's checksum ({kind:?})");
     }
     if crate::is_placeholder(bytes) {
         return "the secret looks like a placeholder (example, xxxxx, dummy, ...)".to_string();

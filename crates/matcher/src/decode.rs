@@ -125,6 +125,7 @@ pub(crate) fn scan_encoded(
                 secret: run,
                 entropy: m.entropy,
                 decoded: Some(Box::new(Decoded { encoding, secret })),
+                checksum: m.checksum,
             });
         }
     }

@@ -9,6 +9,9 @@
 //!    around the window).
 //! 3. The secret's capture group is scored: entropy against the rule's `min_entropy`,
 //!    obvious placeholders, the rule's allowlist, and inline allow markers drop it.
+//!    A rule that names a checksum (GitHub and npm tokens' CRC32, PyPI's macaroon) has it
+//!    verified; a secret that fails it has low confidence, and is dropped unless low
+//!    confidence was asked for.
 //! 4. Overlapping matches of one rule keep the longest.
 //! 5. Base64 fragments of every keyword are in the same automaton; around each one found,
 //!    the base64 text is decoded (bounded in size and depth) and scanned, and its matches
@@ -49,6 +52,7 @@
 #![deny(missing_docs)]
 
 mod check;
+mod checksum;
 mod decode;
 mod filters;
 mod lines;
@@ -63,6 +67,7 @@ use keysnare_rules::RuleSet;
 use keysnare_types::{Match, Span};
 
 pub use check::check_examples;
+pub use checksum::verify as verify_checksum;
 pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
 pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder};
 pub use lines::{Locator, line_snippet};
@@ -264,13 +269,20 @@ impl Matcher {
                 if let Some(entropy) =
                     filters::keep(rule, hay, Span::new(m.start(), m.end()), secret)
                 {
-                    out.push(Match {
-                        rule: ri,
-                        span: Span::new(m.start(), m.end()),
-                        secret,
-                        entropy,
-                        decoded: None,
-                    });
+                    let checksum = rule
+                        .checksum
+                        .and_then(|kind| checksum::verify(kind, &hay[secret.range()]));
+                    let failed = checksum == Some(keysnare_types::Checksum::Invalid);
+                    if !failed || rules.min_confidence() == keysnare_types::Confidence::Low {
+                        out.push(Match {
+                            rule: ri,
+                            span: Span::new(m.start(), m.end()),
+                            secret,
+                            entropy,
+                            decoded: None,
+                            checksum,
+                        });
+                    }
                 }
             }
             if next > we {

@@ -42,6 +42,7 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             secret,
             entropy: 0.0,
             decoded: None,
+            checksum: None,
         })
         .collect();
     one_rule_per_secret(rules, as_matches)

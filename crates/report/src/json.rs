@@ -46,6 +46,8 @@ struct JsonFinding<'a> {
     provider: &'a str,
     severity: &'a str,
     confidence: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checksum: Option<&'a str>,
     secret: String,
     secret_redacted: bool,
     entropy: f32,
@@ -146,7 +148,8 @@ fn finding<'a>(report: &'a Report<'a>, f: &'a Finding, opts: &Options) -> JsonFi
         rule_name: rule.map_or("", |r| r.name.as_str()),
         provider: rule.map_or("", |r| r.provider.as_str()),
         severity: rule.map_or("", |r| r.severity.as_str()),
-        confidence: rule.map_or("", |r| r.confidence.as_str()),
+        confidence: f.confidence.as_str(),
+        checksum: f.checksum.map(|c| c.as_str()),
         secret: shown_secret(&f.secret, opts),
         secret_redacted: !opts.show_secrets,
         entropy: (f.entropy * 1000.0).round() / 1000.0,

@@ -338,7 +338,10 @@ pub fn write_sarif(
         props.insert("fingerprint".into(), json!(f.fingerprint.to_string()));
         props.insert("provider".into(), json!(rule.provider));
         props.insert("severity".into(), json!(rule.severity.as_str()));
-        props.insert("confidence".into(), json!(rule.confidence.as_str()));
+        props.insert("confidence".into(), json!(f.confidence.as_str()));
+        if let Some(c) = f.checksum {
+            props.insert("checksum".into(), json!(c.as_str()));
+        }
         props.insert("locationCount".into(), json!(f.locations.len()));
         props.insert(
             "secret".into(),

@@ -94,9 +94,14 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 )?,
                 Provenance::File { .. } | Provenance::Stdin => {}
             }
+            let checksum = match f.checksum {
+                Some(keysnare_types::Checksum::Valid) => "   checksum valid",
+                Some(keysnare_types::Checksum::Invalid) => "   checksum INVALID (low confidence)",
+                None => "",
+            };
             writeln!(
                 w,
-                "            {} {}   {} {}",
+                "            {} {}   {} {}{checksum}",
                 p.paint(dim, "secret"),
                 shown_secret(&f.secret, opts).escape_debug(),
                 p.paint(dim, "fingerprint"),

@@ -1,7 +1,7 @@
 //! The TOML shape of a rule file, before validation.
 use serde::Deserialize;
 
-use keysnare_types::{Confidence, Severity};
+use keysnare_types::{ChecksumKind, Confidence, Severity};
 
 use crate::error::Diagnostic;
 
@@ -39,6 +39,7 @@ pub(crate) struct RawRule {
     pub negative_examples: Vec<String>,
     #[serde(default)]
     pub allowlist: RawAllowlist,
+    pub checksum: Option<ChecksumKind>,
 }
 
 #[derive(Default, Deserialize)]

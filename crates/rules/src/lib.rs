@@ -155,6 +155,8 @@ pub struct RuleSet {
     /// For each automaton pattern: the rules that use that keyword.
     keyword_rules: Vec<Vec<usize>>,
     keyword_text: Vec<Vec<u8>>,
+    /// Matches below this confidence are dropped (those that fail their rule's checksum).
+    min_confidence: keysnare_types::Confidence,
 }
 
 /// The patterns of the keyword automaton and the automaton, once built; and the quick
@@ -349,7 +351,19 @@ impl RuleSet {
             automaton,
             keyword_rules,
             keyword_text,
+            min_confidence: keysnare_types::Confidence::Low,
         })
+    }
+
+    /// Drops matches below `confidence` (low by default: every match is kept). The rules'
+    /// own confidence is their best case; a match that fails its rule's checksum is low.
+    pub fn set_min_confidence(&mut self, confidence: keysnare_types::Confidence) {
+        self.min_confidence = confidence;
+    }
+
+    /// The confidence below which matches are dropped.
+    pub fn min_confidence(&self) -> keysnare_types::Confidence {
+        self.min_confidence
     }
 
     /// Number of rules.
@@ -629,7 +643,7 @@ mod default_pack_tests {
                             &r.keyword_forms,
                             &r.fragments
                         ),
-                        (r.min_entropy, r.severity, r.confidence),
+                        (r.min_entropy, r.severity, r.confidence, r.checksum),
                         &r.references,
                         &r.remediation,
                         &r.tags,

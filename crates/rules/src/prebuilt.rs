@@ -2,7 +2,7 @@
 //! no TOML or regex parsing at start-up. Patterns and allowlists compile on first use.
 use std::sync::OnceLock;
 
-use keysnare_types::{Confidence, Severity};
+use keysnare_types::{ChecksumKind, Confidence, Severity};
 
 use crate::rule::{Allowlist, Origin, Rule};
 
@@ -24,6 +24,7 @@ pub(crate) struct Prebuilt {
     pub references: &'static [&'static str],
     pub remediation: &'static str,
     pub tags: &'static [&'static str],
+    pub checksum: Option<ChecksumKind>,
     pub examples: &'static [&'static str],
     pub negative_examples: &'static [&'static str],
     pub line: usize,
@@ -61,6 +62,7 @@ impl Prebuilt {
             references: strings(self.references),
             remediation: self.remediation.to_string(),
             tags: strings(self.tags),
+            checksum: self.checksum,
             examples: strings(self.examples),
             negative_examples: strings(self.negative_examples),
             origin: Origin {

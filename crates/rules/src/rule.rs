@@ -3,7 +3,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use keysnare_types::{Confidence, Severity};
+use keysnare_types::{ChecksumKind, Confidence, Severity};
 
 use crate::file::RawRule;
 
@@ -54,6 +54,9 @@ pub struct Rule {
     pub remediation: String,
     /// Free-form tags.
     pub tags: Vec<String>,
+    /// A checksum the provider builds into the secret, verified offline: a match that fails
+    /// it has low confidence.
+    pub checksum: Option<ChecksumKind>,
     /// Texts that must match.
     pub examples: Vec<String>,
     /// Texts that must not match.
@@ -428,6 +431,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         references: raw.references,
         remediation: raw.remediation.trim().to_string(),
         tags: raw.tags,
+        checksum: raw.checksum,
         examples: raw.examples,
         negative_examples: raw.negative_examples,
         origin,

@@ -67,6 +67,42 @@ impl fmt::Display for Confidence {
     }
 }
 
+/// A checksum that a provider builds into its tokens, which a rule can verify offline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChecksumKind {
+    /// GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) and npm (`npm_`) tokens: a 4-byte
+    /// prefix, 30 base62 characters, and the CRC32 of those 30 characters in 6 base62
+    /// digits (`0-9A-Za-z`, zero-padded).
+    #[serde(rename = "github-crc32")]
+    GithubCrc32,
+    /// PyPI API tokens: `pypi-` and a base64url version-2 macaroon issued for `pypi.org`
+    /// or `test.pypi.org`, whose binary structure (fields, lengths, a 32-byte signature)
+    /// must parse.
+    #[serde(rename = "pypi-macaroon")]
+    PypiMacaroon,
+}
+
+/// What verifying a secret's checksum found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Checksum {
+    /// The checksum is right: the provider made this token (or it was built to pass).
+    Valid,
+    /// The checksum is wrong: not a token the provider issued (test data, a typo, a
+    /// made-up example). Such matches have low confidence.
+    Invalid,
+}
+
+impl Checksum {
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checksum::Valid => "valid",
+            Checksum::Invalid => "invalid",
+        }
+    }
+}
+
 /// A half-open byte range in a blob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
@@ -127,6 +163,8 @@ pub struct Match {
     /// For a secret found inside encoded text: the encoding and the decoded secret. Then
     /// `span` and `secret` are the encoded text's place in the blob.
     pub decoded: Option<Box<Decoded>>,
+    /// For a rule that verifies a checksum: what the verification found.
+    pub checksum: Option<Checksum>,
 }
 
 /// A secret found by decoding part of a blob.
@@ -251,6 +289,11 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// Shannon entropy of the secret, in bits per byte.
     pub entropy: f32,
+    /// How sure the finding is real: the rule's confidence, or low when the secret fails
+    /// the rule's checksum.
+    pub confidence: Confidence,
+    /// For a rule that verifies a checksum: what the verification found.
+    pub checksum: Option<Checksum>,
     /// Every occurrence, sorted by path then position.
     pub locations: Vec<Location>,
 }

@@ -25,7 +25,8 @@ mod id;
 mod progress;
 
 pub use finding::{
-    CommitInfo, Confidence, Decoded, Finding, Location, Match, Position, Provenance, Severity, Span,
+    Checksum, ChecksumKind, CommitInfo, Confidence, Decoded, Finding, Location, Match, Position,
+    Provenance, Severity, Span,
 };
 pub use id::{BlobId, Fingerprint, ParseIdError};
 pub use progress::Progress;
