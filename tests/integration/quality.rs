@@ -13,9 +13,11 @@
 //! - `@@alnum:LEN:SEED@@`, `@@hex:LEN:SEED@@`, `@@b64:LEN:SEED@@`, `@@b64url:LEN:SEED@@`,
 //!   `@@lower:LEN:SEED@@`, `@@upper:LEN:SEED@@`, `@@crypt:LEN:SEED@@` (`./A-Za-z0-9`),
 //!   `@@salt:LEN:SEED@@` (WordPress salt characters), `@@djsk:LEN:SEED@@` (Django's): random strings of that alphabet;
+//! - `@@b32:LEN:SEED@@`: upper-case letters and digits 2-7; `@@uuid:0:SEED@@`: a UUID v4;
 //! - `@@basic:USER:SEED@@`: base64 of `USER:` and a password, as Docker and npm store them;
-//! - `@@AKIA@@`, `@@AWS_DOC_ID@@`, `@@AWS_DOC_SECRET@@`: a token prefix and AWS's published
-//!   documentation key pair, assembled from pieces so no source file holds them whole.
+//! - `@@AKIA@@`, `@@AWS_DOC_ID@@` / `@@AWS_DOC_SECRET@@`, `@@AWS_DOC_ID2@@` /
+//!   `@@AWS_DOC_SECRET2@@`: a token prefix and AWS's published documentation key pairs,
+//!   assembled from pieces so no source file holds them whole.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -73,11 +75,26 @@ fn marker_value(body: &str) -> String {
         "AWS_DOC_SECRET" => {
             return ["wJalrXUtnFEMI", "/K7MDENG/", "bPxRfiCY", "EXAMPLE", "KEY"].concat();
         }
+        "AWS_DOC_ID2" => return [["AK", "IA"].concat().as_str(), "I44QH8DHB", "EXAMPLE"].concat(),
+        "AWS_DOC_SECRET2" => {
+            return ["je7MtGbClwBF", "/2Zp9Utk/", "h3yCo8nvb", "EXAMPLE", "KEY"].concat();
+        }
         _ => {}
     }
     let parts: Vec<&str> = body.split(':').collect();
     assert_eq!(parts.len(), 3, "marker @@{body}@@: kind:len:seed");
     let seed: u64 = parts[2].parse().expect("marker seed");
+    if parts[0] == "uuid" {
+        let h = fake(LOWER_HEX, 32, seed);
+        return format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..]
+        );
+    }
     if parts[0] == "basic" {
         let pair = format!("{}:{}", parts[1], password(16, seed));
         return base64(pair.as_bytes());
@@ -91,6 +108,7 @@ fn marker_value(body: &str) -> String {
         "b64url" => BASE64URL,
         "lower" => LOWER_ALNUM,
         "upper" => UPPER_ALNUM,
+        "b32" => UPPER_DIGITS,
         "crypt" => CRYPT,
         "salt" => SALT,
         "djsk" => DJANGO,
@@ -103,7 +121,11 @@ fn marker_value(body: &str) -> String {
 fn render(text: &str, values: &mut BTreeMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find("@@") {
+    while let Some(mut start) = rest.find("@@") {
+        // `name@@@hex:40:1@@`: a literal `@` right before a marker.
+        while rest[start + 2..].starts_with('@') {
+            start += 1;
+        }
         let Some(len) = rest[start + 2..].find("@@") else {
             break;
         };
@@ -691,5 +713,84 @@ fn family_putty_private_key() {
             "@@b64:44:313@@",
             "PuTTY-User-Key-File-3",
         )],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// False-positive defences: each case's look-alikes are not reported (at `--confidence
+// low`), and the one real-looking secret planted next to them is.
+
+#[test]
+fn defence_placeholders_and_references() {
+    check(
+        "defences/placeholders",
+        &[ex("generic.env-password", "@@pw:16:1001@@")],
+    );
+}
+
+#[test]
+fn defence_words_and_identifiers() {
+    check(
+        "defences/words",
+        &[ex("generic.yaml-secret", "@@alnum:40:1101@@")],
+    );
+}
+
+#[test]
+fn defence_lock_file_hashes_and_checksums() {
+    check(
+        "defences/lockfiles",
+        &[ex("npm.npmrc-auth", "@@b64url:36:1215@@")],
+    );
+}
+
+#[test]
+fn defence_uuids() {
+    check(
+        "defences/uuids",
+        &[ex("generic.json-password", "@@pw:16:1307@@")],
+    );
+}
+
+#[test]
+fn defence_git_commit_shas() {
+    check(
+        "defences/git-shas",
+        &[ex("generic.yaml-secret", "@@alnum:40:1404@@")],
+    );
+}
+
+#[test]
+fn defence_version_strings() {
+    check(
+        "defences/versions",
+        &[ex("generic.env-secret", "@@alnum:32:1501@@")],
+    );
+}
+
+#[test]
+fn defence_base64_images_and_fonts() {
+    check(
+        "defences/data-uris",
+        &[ex("generic.code-secret", "@@alnum:39:1607@@")],
+    );
+}
+
+#[test]
+fn defence_minified_bundle() {
+    check(
+        "defences/minified",
+        &[ex("generic.code-secret", "@@alnum:40:1801@@")],
+    );
+}
+
+#[test]
+fn defence_provider_documentation_examples() {
+    check(
+        "defences/aws-docs",
+        &[
+            ex("aws.access-key-id", "@@b32:16:1701@@"),
+            ex("aws.secret-access-key.paired", "@@b64:40:1702@@"),
+        ],
     );
 }
