@@ -126,7 +126,14 @@ fn emit(out: &mut String, r: &rule::Rule) {
         bytes(&r.keywords),
         r.keywords_derived,
         bytes(&r.keyword_forms),
-        bytes(&r.fragments),
+        {
+            let inner: Vec<String> = r
+                .fragments
+                .iter()
+                .map(|(e, f)| format!("(crate::encoded::Encoding::{e:?}, &{f:?})"))
+                .collect();
+            format!("&[{}]", inner.join(", "))
+        },
         r.min_entropy,
         r.severity,
         r.confidence,

@@ -638,3 +638,27 @@ fn checksums_are_verified_offline() {
         ))
         .stdout(predicate::str::contains("checksum valid"));
 }
+
+/// Secrets inside hex and percent-encoded text are reported with the encoding.
+#[test]
+fn hex_and_percent_encoded_secrets_are_found() {
+    let t = Tree::new();
+    let key = aws_key_id(910);
+    let hex: String = format!("AWS_ACCESS_KEY_ID={key}\n")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    t.write("dump.txt", format!("payload = {hex}\n"));
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--show-secrets"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["secret"], key.as_str(), "{doc}");
+    assert_eq!(doc["findings"][0]["encoding"], "hex");
+    assert_eq!(doc["findings"][0]["line"], 1);
+}

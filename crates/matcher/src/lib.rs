@@ -13,9 +13,9 @@
 //!    verified; a secret that fails it has low confidence, and is dropped unless low
 //!    confidence was asked for.
 //! 4. Overlapping matches of one rule keep the longest.
-//! 5. Base64 fragments of every keyword are in the same automaton; around each one found,
-//!    the base64 text is decoded (bounded in size and depth) and scanned, and its matches
-//!    are reported with the encoding noted.
+//! 5. Encoded fragments of every keyword (base64, hex, percent-encoding) are in the same
+//!    automaton; around each one found, the encoded text is decoded (bounded in size and
+//!    depth) and scanned, and its matches are reported with the encoding noted.
 //!
 //! Until the automaton (a DFA over a few thousand patterns) is built, small inputs take a
 //! quick path with the same results: an automaton over the plain keywords alone plus a
@@ -81,8 +81,8 @@ pub struct Matcher {
     open: Vec<Option<(usize, usize)>>,
     /// Rules with an open window.
     touched: Vec<usize>,
-    /// Base64 fragments of keywords met in the input: `(start, end)`.
-    encoded_hits: Vec<(usize, usize)>,
+    /// Encoded fragments of keywords met in the input: `(start, end, encodings)`.
+    encoded_hits: Vec<(usize, usize, u8)>,
     /// Which keyword search to run.
     path: KeywordPath,
 }
@@ -167,9 +167,9 @@ impl Matcher {
         if let Some(automaton) = full {
             for hit in automaton.find_overlapping_iter(hay) {
                 let pid = hit.pattern().as_usize();
-                if let Some(fragment) = rules.encoded_fragment(pid) {
+                if let Some((fragment, kinds)) = rules.encoded_fragment(pid) {
                     if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
-                        encoded_hits.push((hit.start(), hit.end()));
+                        encoded_hits.push((hit.start(), hit.end(), kinds));
                     }
                     continue;
                 }

@@ -103,6 +103,13 @@ fn haystack(examples: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(fragment(examples), 0..24).prop_map(|parts| parts.concat())
 }
 
+/// The default pack, compiled once for every test of this file (its keyword automaton is
+/// built once too).
+fn default_pack() -> Arc<RuleSet> {
+    static PACK: std::sync::OnceLock<Arc<RuleSet>> = std::sync::OnceLock::new();
+    Arc::clone(PACK.get_or_init(|| Arc::new(RuleSet::default_pack().unwrap())))
+}
+
 fn synthetic() -> Arc<RuleSet> {
     Arc::new(RuleSet::load(&[Source::text("synthetic.toml", SYNTHETIC)]).unwrap())
 }
@@ -145,9 +152,9 @@ proptest! {
 
     #[test]
     fn default_pack_loses_nothing(
-        hay in haystack(default_examples(&RuleSet::default_pack().unwrap()))
+        hay in haystack(default_examples(&default_pack()))
     ) {
-        let rules = Arc::new(RuleSet::default_pack().unwrap());
+        let rules = default_pack();
         let mut m = Matcher::new(Arc::clone(&rules));
         prop_assert_eq!(windowed(&mut m, &hay), naive(&rules, &hay));
     }
@@ -156,7 +163,7 @@ proptest! {
 #[test]
 fn every_example_of_the_default_pack_in_one_input() {
     // All examples at once, so windows of many rules interleave and merge.
-    let rules = Arc::new(RuleSet::default_pack().unwrap());
+    let rules = default_pack();
     let hay = default_examples(&rules).join("\n");
     let mut m = Matcher::new(Arc::clone(&rules));
     assert_eq!(
@@ -199,19 +206,45 @@ fn base64(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Inputs that also hold examples in base64 (at every alignment, once or twice encoded).
+/// Lower-case hex, two digits per byte.
+fn hex(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect()
+}
+
+/// Percent-encoding of every byte a URL reserves.
+fn percent(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .flat_map(|&b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                vec![b]
+            } else {
+                format!("%{b:02X}").into_bytes()
+            }
+        })
+        .collect()
+}
+
+/// Inputs that also hold examples encoded: base64 at every alignment, once or twice; hex;
+/// percent-encoding.
 fn encoded_haystack(examples: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
     let encoded = (
         proptest::sample::select(examples.clone()),
         0..3usize,
-        1..3usize,
+        0..4usize,
     )
-        .prop_map(|(ex, pad, layers)| {
+        .prop_map(|(ex, pad, how)| {
             let mut bytes = "x".repeat(pad).into_bytes();
             bytes.extend_from_slice(ex.as_bytes());
-            for _ in 0..layers {
-                bytes = base64(&bytes);
-            }
+            bytes = match how {
+                0 => base64(&bytes),
+                1 => base64(&base64(&bytes)),
+                2 => hex(&bytes),
+                _ => percent(&bytes),
+            };
             bytes.push(b'\n');
             bytes
         });
@@ -229,12 +262,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(150))]
 
     /// The quick path (plain keywords + fragment table, taken while the full automaton is
-    /// built) finds exactly what the full automaton finds, encoded secrets included.
+    /// built) finds exactly what the full automaton finds, encoded secrets included
+    /// (base64, hex, percent-encoding).
     #[test]
     fn quick_path_equals_full_automaton(
-        hay in encoded_haystack(default_examples(&RuleSet::default_pack().unwrap()))
+        hay in encoded_haystack(default_examples(&default_pack()))
     ) {
-        let rules = Arc::new(RuleSet::default_pack().unwrap());
+        let rules = default_pack();
         let mut full = Matcher::new(Arc::clone(&rules));
         full.set_keyword_path(KeywordPath::Full);
         let mut quick = Matcher::new(Arc::clone(&rules));
@@ -245,7 +279,7 @@ proptest! {
 
 #[test]
 fn quick_path_finds_encoded_examples() {
-    let rules = Arc::new(RuleSet::default_pack().unwrap());
+    let rules = default_pack();
     let mut quick = Matcher::new(Arc::clone(&rules));
     quick.set_keyword_path(KeywordPath::Quick);
     let mut full = Matcher::new(Arc::clone(&rules));

@@ -35,6 +35,7 @@ use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+pub use encoded::Encoding;
 pub use error::{Diagnostic, Error};
 pub use rule::{MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_SIZE_LIMIT, Rule};
 
@@ -166,6 +167,8 @@ pub struct RuleSet {
 struct Combined {
     patterns: Vec<Vec<u8>>,
     first_fragment: usize,
+    /// For each fragment pattern (from `first_fragment` on): its encodings, as bits.
+    fragment_kinds: Vec<u8>,
     automaton: OnceLock<AhoCorasick>,
     /// Starts the background build of `automaton`, once.
     build_started: std::sync::Once,
@@ -210,7 +213,14 @@ impl FragmentTable {
         FragmentTable { filter, by_prefix }
     }
 
-    fn find(&self, patterns: &[Vec<u8>], hay: &[u8], out: &mut Vec<(usize, usize)>) {
+    fn find(
+        &self,
+        patterns: &[Vec<u8>],
+        kinds: &[u8],
+        first: usize,
+        hay: &[u8],
+        out: &mut Vec<(usize, usize, u8)>,
+    ) {
         for (i, w) in hay.windows(4).enumerate() {
             let key = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
             let slot = filter_slot(key);
@@ -220,7 +230,7 @@ impl FragmentTable {
             for &pid in self.by_prefix.get(&key).map_or(&[][..], Vec::as_slice) {
                 let p = &patterns[pid];
                 if hay[i..].starts_with(p) {
-                    out.push((i, i + p.len()));
+                    out.push((i, i + p.len(), kinds[pid - first]));
                 }
             }
         }
@@ -313,18 +323,23 @@ impl RuleSet {
                 keyword_rules[pid].push(ri);
             }
         }
-        // Base64 fragments of every keyword, in its likely case forms, so that encoded
-        // secrets are candidates too. Their automaton (thousands of patterns) is built in
-        // the background; the matcher checks a fragment's exact case before decoding.
-        let mut fragments: Vec<&[u8]> = rules
-            .iter()
-            .flat_map(|r| r.fragments.iter().map(Vec::as_slice))
-            .collect();
-        fragments.sort_unstable();
-        fragments.dedup();
+        // Encoded fragments of every keyword (base64, hex, percent), in its likely case
+        // forms, so that encoded secrets are candidates too; the matcher checks a
+        // fragment's exact case before decoding. One byte string can be a fragment of more
+        // than one encoding (hex digits are base64 characters too).
+        let mut fragments: std::collections::BTreeMap<&[u8], u8> = Default::default();
+        for r in &rules {
+            for (encoding, f) in &r.fragments {
+                *fragments.entry(f.as_slice()).or_default() |= encoding.bit();
+            }
+        }
         let first_fragment = keyword_text.len();
         let mut patterns = keyword_text.clone();
-        patterns.extend(fragments.into_iter().map(<[u8]>::to_vec));
+        let mut fragment_kinds = Vec::with_capacity(fragments.len());
+        for (f, kinds) in fragments {
+            patterns.push(f.to_vec());
+            fragment_kinds.push(kinds);
+        }
         let quick = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -340,6 +355,7 @@ impl RuleSet {
         let automaton = Arc::new(Combined {
             patterns,
             first_fragment,
+            fragment_kinds,
             automaton: OnceLock::new(),
             build_started: std::sync::Once::new(),
             quick_bytes: Default::default(),
@@ -435,16 +451,18 @@ impl RuleSet {
         &self.automaton.quick
     }
 
-    /// The quick path's other half: appends to `out` every exact occurrence of a base64
-    /// fragment in `hay` as `(start, end)`, sorted by start — the same occurrences as the
-    /// fragment patterns of [`RuleSet::keyword_automaton`] followed by an exact comparison.
+    /// The quick path's other half: appends to `out` every exact occurrence of an encoded
+    /// fragment in `hay` as `(start, end, encodings)` (encodings as [`Encoding::bit`]s),
+    /// sorted by start — the same occurrences as the fragment patterns of
+    /// [`RuleSet::keyword_automaton`] followed by an exact comparison.
     ///
     /// # Performance
     /// One probe of a bit filter per byte of `hay`: for small inputs, where waiting for the
     /// full automaton would cost more than scanning twice.
-    pub fn find_fragments(&self, hay: &[u8], out: &mut Vec<(usize, usize)>) {
+    pub fn find_fragments(&self, hay: &[u8], out: &mut Vec<(usize, usize, u8)>) {
         let c = &self.automaton;
-        c.fragments.find(&c.patterns, hay, out);
+        c.fragments
+            .find(&c.patterns, &c.fragment_kinds, c.first_fragment, hay, out);
     }
 
     /// The rules whose keyword is automaton pattern `pattern`.
@@ -452,11 +470,17 @@ impl RuleSet {
         &self.keyword_rules[pattern]
     }
 
-    /// For a base64 fragment pattern of the keyword automaton, its exact bytes (the automaton
-    /// matches without regard to case; base64 does not); `None` for plain keywords.
-    pub fn encoded_fragment(&self, pattern: usize) -> Option<&[u8]> {
-        (pattern >= self.automaton.first_fragment)
-            .then(|| self.automaton.patterns[pattern].as_slice())
+    /// For an encoded fragment pattern of the keyword automaton: its exact bytes (the
+    /// automaton matches without regard to case; base64 does not) and its encodings (as
+    /// [`Encoding::bit`]s); `None` for plain keywords.
+    pub fn encoded_fragment(&self, pattern: usize) -> Option<(&[u8], u8)> {
+        let c = &self.automaton;
+        (pattern >= c.first_fragment).then(|| {
+            (
+                c.patterns[pattern].as_slice(),
+                c.fragment_kinds[pattern - c.first_fragment],
+            )
+        })
     }
 
     /// The text of automaton pattern `pattern` (lowercase for plain keywords).

@@ -17,7 +17,7 @@ pub(crate) struct Prebuilt {
     pub keywords: &'static [&'static [u8]],
     pub keywords_derived: bool,
     pub keyword_forms: &'static [&'static [u8]],
-    pub fragments: &'static [&'static [u8]],
+    pub fragments: &'static [(crate::encoded::Encoding, &'static [u8])],
     pub min_entropy: f32,
     pub severity: Severity,
     pub confidence: Confidence,
@@ -69,7 +69,11 @@ impl Prebuilt {
                 file: file.to_string(),
                 line: self.line,
             },
-            fragments: byte_strings(self.fragments),
+            fragments: self
+                .fragments
+                .iter()
+                .map(|(e, f)| (*e, f.to_vec()))
+                .collect(),
             regex: OnceLock::new(),
             secret_group: self.secret_group,
             max_len: self.max_len,

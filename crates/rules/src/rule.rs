@@ -63,8 +63,8 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Where the rule was defined.
     pub origin: Origin,
-    /// Base64 fragments of the keyword forms (see `encoded`), for the keyword automaton.
-    pub(crate) fragments: Vec<Vec<u8>>,
+    /// Encoded fragments of the keyword forms (see `encoded`), for the keyword automaton.
+    pub(crate) fragments: Vec<(crate::encoded::Encoding, Vec<u8>)>,
     /// The compiled pattern (bytes, Unicode off), built on first use for trusted sources.
     pub(crate) regex: std::sync::OnceLock<Option<Regex>>,
     /// Index of the capture group holding the secret.
@@ -402,14 +402,12 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         Err(p) => problems.extend(p),
     }
 
-    // Base64 fragments of every keyword form, in its likely case forms, so that encoded
-    // secrets are candidates too.
-    let mut fragments: Vec<Vec<u8>> = Vec::new();
-    for k in keyword_forms.iter().filter(|k| k.len() >= 4) {
-        for form in crate::encoded::case_forms(k) {
-            fragments.extend(crate::encoded::base64_fragments(&form, 4));
-        }
-    }
+    // Encoded fragments of every keyword form (base64, hex, percent), in its likely case
+    // forms, so that encoded secrets are candidates too.
+    let mut fragments: Vec<(crate::encoded::Encoding, Vec<u8>)> = keyword_forms
+        .iter()
+        .flat_map(|k| crate::encoded::fragments(k))
+        .collect();
     fragments.sort();
     fragments.dedup();
 
