@@ -18,7 +18,7 @@
 //! - `@@AKIA@@`, `@@AWS_DOC_ID@@` / `@@AWS_DOC_SECRET@@`, `@@AWS_DOC_ID2@@` /
 //!   `@@AWS_DOC_SECRET2@@`: a token prefix and AWS's published documentation key pairs,
 //!   assembled from pieces so no source file holds them whole.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::util::*;
