@@ -1,4 +1,5 @@
 //! End-to-end tests of the `keysnare` binary.
+mod accuracy;
 mod ci_files;
 mod cli;
 mod config;
