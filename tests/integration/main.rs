@@ -3,6 +3,7 @@ mod accuracy;
 mod ci_files;
 mod cli;
 mod config;
+mod fuzz;
 mod git;
 mod quality;
 mod sarif;

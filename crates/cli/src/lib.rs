@@ -4,6 +4,8 @@
 
 mod args;
 mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod import;
 mod workflow;
 

@@ -140,6 +140,11 @@ impl Exclusions {
     pub fn baseline(file: &Path) -> Result<Exclusions, Error> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| Error::Config(format!("baseline {}: {e}", file.display())))?;
+        Exclusions::baseline_text(&file.display().to_string(), &text)
+    }
+
+    /// A baseline's text, named `name` in errors.
+    pub fn baseline_text(name: &str, text: &str) -> Result<Exclusions, Error> {
         let mut fingerprints = HashSet::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -149,8 +154,7 @@ impl Exclusions {
             let first = line.split_whitespace().next().unwrap_or("");
             let fp = Fingerprint::from_hex(first).map_err(|_| {
                 Error::Config(format!(
-                    "baseline {}:{}: expected a finding fingerprint (32 hex digits) at the start of the line",
-                    file.display(),
+                    "baseline {name}:{}: expected a finding fingerprint (32 hex digits) at the start of the line",
                     n + 1
                 ))
             })?;
