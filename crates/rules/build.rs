@@ -116,7 +116,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
          pattern: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
-         tags: {}, checksum: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
+         tags: {}, checksum: {}, strong_value_confidence: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
          allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
         r.id,
         r.name,
@@ -142,6 +142,9 @@ fn emit(out: &mut String, r: &rule::Rule) {
         strs(&r.tags),
         r.checksum
             .map_or("None".to_string(), |k| format!("Some(keysnare_types::ChecksumKind::{k:?})")),
+        r.strong_value_confidence.map_or("None".to_string(), |c| {
+            format!("Some(keysnare_types::Confidence::{c:?})")
+        }),
         strs(&r.examples),
         strs(&r.negative_examples),
         r.origin.line,

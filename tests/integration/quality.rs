@@ -213,7 +213,9 @@ struct Found {
     secret: String,
 }
 
-fn scan(dir: &Path, confidence: Option<&str>) -> (Vec<Found>, BTreeMap<String, String>) {
+type Confidences = BTreeMap<(String, String), String>;
+
+fn scan(dir: &Path, confidence: Option<&str>) -> (Vec<Found>, Confidences) {
     let mut cmd = keysnare();
     cmd.current_dir(dir).args([
         "scan",
@@ -241,8 +243,12 @@ fn scan(dir: &Path, confidence: Option<&str>) -> (Vec<Found>, BTreeMap<String, S
     let mut confidence_of = BTreeMap::new();
     for f in doc["findings"].as_array().expect("findings") {
         let rule = f["rule_id"].as_str().expect("rule_id").to_string();
+        // Confidence is a finding's own: a strong value raises a generic rule's.
         confidence_of.insert(
-            rule.clone(),
+            (
+                rule.clone(),
+                f["secret"].as_str().expect("secret").to_string(),
+            ),
             f["confidence"].as_str().expect("confidence").to_string(),
         );
         for l in f["locations"].as_array().expect("locations") {
@@ -325,7 +331,12 @@ fn check(case: &str, expected: &[Expect]) {
     let (found_default, _) = scan(tree.path(), None);
     let want_default: Vec<_> = found
         .iter()
-        .filter(|f| confidence_of.get(&f.rule).map(String::as_str) != Some("low"))
+        .filter(|f| {
+            confidence_of
+                .get(&(f.rule.clone(), f.secret.clone()))
+                .map(String::as_str)
+                != Some("low")
+        })
         .cloned()
         .collect();
     assert_eq!(

@@ -137,7 +137,7 @@ fn load_rules(
     }
     // Rules below the confidence asked for are dropped before the set is compiled: they
     // cost nothing, not even their keywords.
-    rules.retain(|r| r.confidence >= min_confidence);
+    rules.retain(|r| r.max_confidence() >= min_confidence);
     let mut set = RuleSet::from_rules(rules).map_err(|e| anyhow::anyhow!("{e}"))?;
     // Matches that fail their rule's checksum are low confidence.
     set.set_min_confidence(min_confidence);

@@ -24,6 +24,7 @@ pub(crate) struct Located {
     secret: BString,
     entropy: f32,
     checksum: Option<Checksum>,
+    confidence: Confidence,
     span: Span,
     secret_span: Span,
     start: Position,
@@ -74,6 +75,7 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
                 encoding,
                 entropy: m.entropy,
                 checksum: m.checksum,
+                confidence: m.confidence,
                 span: m.span,
                 secret_span: m.secret,
                 start,
@@ -236,11 +238,7 @@ impl Collector {
                             secret: lm.secret.clone(),
                             fingerprint: Fingerprint::of(&rule.id, &lm.secret),
                             entropy: lm.entropy,
-                            confidence: if lm.checksum == Some(Checksum::Invalid) {
-                                Confidence::Low
-                            } else {
-                                rule.confidence
-                            },
+                            confidence: lm.confidence,
                             checksum: lm.checksum,
                             locations: Vec::new(),
                         });

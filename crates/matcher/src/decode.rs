@@ -228,6 +228,7 @@ pub(crate) fn scan_encoded(
                         secret,
                     })),
                     checksum: m.checksum,
+                    confidence: m.confidence,
                 });
             }
         }

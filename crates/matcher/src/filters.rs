@@ -99,6 +99,29 @@ pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
 }
 
 /// Applies every filter to the candidate `secret` of `rule`; its entropy when it is kept.
+/// Whether a secret looks machine-made or is a strong password: at least 10 bytes, no
+/// whitespace, at least three of lower case, upper case, digits and symbols, at least 3
+/// bits of entropy per byte, and not shaped like a path, a URL or a reference
+/// (`/…`, `./…`, `~…`, `$…`, `%…`, `{…`, `<…`, `…://…`). Rules whose keys name a
+/// password or secret (`strong_value_confidence`) report such values with more
+/// confidence than other values of the same key.
+pub fn looks_strong(secret: &[u8]) -> bool {
+    if secret.len() < 10
+        || secret.iter().any(|b| b.is_ascii_whitespace())
+        || matches!(secret[0], b'/' | b'.' | b'~' | b'$' | b'%' | b'{' | b'<')
+        || secret.windows(3).any(|w| w == b"://")
+    {
+        return false;
+    }
+    let classes = [
+        secret.iter().any(u8::is_ascii_lowercase),
+        secret.iter().any(u8::is_ascii_uppercase),
+        secret.iter().any(u8::is_ascii_digit),
+        secret.iter().any(|b| !b.is_ascii_alphanumeric()),
+    ];
+    classes.iter().filter(|c| **c).count() >= 3 && entropy(secret) >= 3.0
+}
+
 pub(crate) fn keep(rule: &Rule, hay: &[u8], whole: Span, secret: Span) -> Option<f32> {
     let bytes = &hay[secret.range()];
     if bytes.is_empty() {

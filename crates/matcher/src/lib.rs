@@ -69,7 +69,7 @@ use keysnare_types::{Match, Span};
 pub use check::check_examples;
 pub use checksum::verify as verify_checksum;
 pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
-pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder};
+pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder, looks_strong};
 pub use lines::{Locator, line_snippet};
 
 /// Scans byte slices with a [`RuleSet`]. Holds per-thread scratch; cheap to create.
@@ -269,11 +269,17 @@ impl Matcher {
                 if let Some(entropy) =
                     filters::keep(rule, hay, Span::new(m.start(), m.end()), secret)
                 {
-                    let checksum = rule
-                        .checksum
-                        .and_then(|kind| checksum::verify(kind, &hay[secret.range()]));
-                    let failed = checksum == Some(keysnare_types::Checksum::Invalid);
-                    if !failed || rules.min_confidence() == keysnare_types::Confidence::Low {
+                    let bytes = &hay[secret.range()];
+                    let checksum = rule.checksum.and_then(|kind| checksum::verify(kind, bytes));
+                    let confidence = if checksum == Some(keysnare_types::Checksum::Invalid) {
+                        keysnare_types::Confidence::Low
+                    } else {
+                        match rule.strong_value_confidence {
+                            Some(c) if c > rule.confidence && filters::looks_strong(bytes) => c,
+                            _ => rule.confidence,
+                        }
+                    };
+                    if confidence >= rules.min_confidence() {
                         out.push(Match {
                             rule: ri,
                             span: Span::new(m.start(), m.end()),
@@ -281,6 +287,7 @@ impl Matcher {
                             entropy,
                             decoded: None,
                             checksum,
+                            confidence,
                         });
                     }
                 }

@@ -43,6 +43,7 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             entropy: 0.0,
             decoded: None,
             checksum: None,
+            confidence: keysnare_types::Confidence::Low,
         })
         .collect();
     one_rule_per_secret(rules, as_matches)

@@ -40,6 +40,7 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub allowlist: RawAllowlist,
     pub checksum: Option<ChecksumKind>,
+    pub strong_value_confidence: Option<Confidence>,
 }
 
 #[derive(Default, Deserialize)]

@@ -667,7 +667,13 @@ mod default_pack_tests {
                             &r.keyword_forms,
                             &r.fragments
                         ),
-                        (r.min_entropy, r.severity, r.confidence, r.checksum),
+                        (
+                            r.min_entropy,
+                            r.severity,
+                            r.confidence,
+                            r.checksum,
+                            r.strong_value_confidence,
+                        ),
                         &r.references,
                         &r.remediation,
                         &r.tags,

@@ -25,6 +25,7 @@ pub(crate) struct Prebuilt {
     pub remediation: &'static str,
     pub tags: &'static [&'static str],
     pub checksum: Option<ChecksumKind>,
+    pub strong_value_confidence: Option<Confidence>,
     pub examples: &'static [&'static str],
     pub negative_examples: &'static [&'static str],
     pub line: usize,
@@ -63,6 +64,7 @@ impl Prebuilt {
             remediation: self.remediation.to_string(),
             tags: strings(self.tags),
             checksum: self.checksum,
+            strong_value_confidence: self.strong_value_confidence,
             examples: strings(self.examples),
             negative_examples: strings(self.negative_examples),
             origin: Origin {

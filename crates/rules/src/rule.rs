@@ -57,6 +57,9 @@ pub struct Rule {
     /// A checksum the provider builds into the secret, verified offline: a match that fails
     /// it has low confidence.
     pub checksum: Option<ChecksumKind>,
+    /// The confidence of a match whose secret looks machine-made or is a strong password
+    /// (see `keysnare_matcher::looks_strong`), when that is more than `confidence`.
+    pub strong_value_confidence: Option<Confidence>,
     /// Texts that must match.
     pub examples: Vec<String>,
     /// Texts that must not match.
@@ -174,6 +177,12 @@ impl Rule {
         self.regex
             .get_or_init(|| build_regex(&self.pattern).ok())
             .as_ref()
+    }
+
+    /// The highest confidence a match of this rule can have.
+    pub fn max_confidence(&self) -> Confidence {
+        self.strong_value_confidence
+            .map_or(self.confidence, |c| c.max(self.confidence))
     }
 
     /// Compiles the pattern and the allowlist now, reporting why they fail.
@@ -337,6 +346,16 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     };
 
+    if raw
+        .strong_value_confidence
+        .is_some_and(|c| c <= raw.confidence)
+    {
+        problems.push(format!(
+            "strong_value_confidence must be above the rule's confidence ({})",
+            raw.confidence
+        ));
+    }
+
     let mut keyword_forms: Vec<Vec<u8>> = Vec::new();
     let (keywords, keywords_derived) = match &raw.keywords {
         Some(list) => {
@@ -430,6 +449,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         remediation: raw.remediation.trim().to_string(),
         tags: raw.tags,
         checksum: raw.checksum,
+        strong_value_confidence: raw.strong_value_confidence,
         examples: raw.examples,
         negative_examples: raw.negative_examples,
         origin,

@@ -165,6 +165,9 @@ pub struct Match {
     pub decoded: Option<Box<Decoded>>,
     /// For a rule that verifies a checksum: what the verification found.
     pub checksum: Option<Checksum>,
+    /// How sure this match is real: its rule's confidence, raised for a strong value
+    /// (`strong_value_confidence`), low when the secret fails its rule's checksum.
+    pub confidence: Confidence,
 }
 
 /// A secret found by decoding part of a blob.
@@ -289,8 +292,8 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// Shannon entropy of the secret, in bits per byte.
     pub entropy: f32,
-    /// How sure the finding is real: the rule's confidence, or low when the secret fails
-    /// the rule's checksum.
+    /// How sure the finding is real: the rule's confidence, raised for a strong value
+    /// (`strong_value_confidence`), or low when the secret fails the rule's checksum.
     pub confidence: Confidence,
     /// For a rule that verifies a checksum: what the verification found.
     pub checksum: Option<Checksum>,
