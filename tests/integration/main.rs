@@ -6,6 +6,7 @@ mod config;
 mod fuzz;
 mod git;
 mod quality;
+mod security;
 mod sarif;
 mod snapshot;
 mod tree;

@@ -122,3 +122,21 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs `fixtures/repos/SCRIPT DIR`, which generates a repository with fixed names and dates.
+pub fn fixture(script: &str, dir: &Path) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/repos")
+        .join(script);
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

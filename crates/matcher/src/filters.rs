@@ -23,6 +23,14 @@ const PLACEHOLDERS: &[&[u8]] = &[
     b"your-",
 ];
 
+/// Parts of example credentials that providers publish in their documentation (case
+/// sensitive): a secret holding one is the example, not a leak. AWS's examples end in
+/// `EXAMPLE`, which `PLACEHOLDERS` covers.
+const DOCUMENTATION_EXAMPLES: &[&[u8]] = &[
+    // The payload of jwt.io's sample token: {"sub":"1234567890","name":"John Doe",...}.
+    b"eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+];
+
 /// How far around a match the inline allow marker is looked for on very long lines.
 const MARKER_REACH: usize = 4096;
 
@@ -67,9 +75,10 @@ fn is_at_token(secret: &[u8]) -> bool {
 }
 
 /// Whether `secret` is an obvious placeholder: it contains a placeholder word (such as
-/// `example` or `xxxxx`), is one repeated byte, or is a reference or template (`${VAR}`,
-/// `{{ var }}`, `%(x)s`, `<password>`, `@db.password@`, `@@DB_PASSWORD@@`) or a lock-file
-/// integrity hash (`sha512-…`).
+/// `example` or `xxxxx`), is one repeated byte, is a reference, template or interpolation
+/// (`${VAR}`, `{{ var }}`, `{name}`, `%(x)s`, `<password>`, `@db.password@`,
+/// `@@DB_PASSWORD@@`), a lock-file integrity hash (`sha512-…`), or holds a provider's
+/// published documentation example (jwt.io's sample token).
 pub fn is_placeholder(secret: &[u8]) -> bool {
     if let Some((&first, rest)) = secret.split_first()
         && rest.iter().all(|&b| b == first)
@@ -77,6 +86,21 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     if REFERENCE_PREFIXES.iter().any(|p| secret.starts_with(p)) || is_at_token(secret) {
+        return true;
+    }
+    // An interpolation: `{name}`, `{g.password()}`, `{0}` (Python f-strings and
+    // str.format, C#, Rust format strings).
+    if secret.first() == Some(&b'{')
+        && secret
+            .get(1)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        return true;
+    }
+    if DOCUMENTATION_EXAMPLES
+        .iter()
+        .any(|e| memmem::find(secret, e).is_some())
+    {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
@@ -102,12 +126,16 @@ pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
 /// Whether a secret looks machine-made or is a strong password: at least 10 bytes, no
 /// whitespace, at least three of lower case, upper case, digits and symbols, at least 3
 /// bits of entropy per byte, and not shaped like a path, a URL or a reference
-/// (`/…`, `./…`, `~…`, `$…`, `%…`, `{…`, `<…`, `…://…`). Rules whose keys name a
+/// (`/…`, `./…`, `~…`, `$…`, `%…`, `{…`, `<…`, `…://…`), nor a publishable key (`pk_…`,
+/// `pk.…`). Rules whose keys name a
 /// password or secret (`strong_value_confidence`) report such values with more
 /// confidence than other values of the same key.
 pub fn looks_strong(secret: &[u8]) -> bool {
     if secret.len() < 10
         || secret.iter().any(|b| b.is_ascii_whitespace())
+        // Publishable keys (Stripe `pk_…`, Mapbox `pk.…`) are public by design.
+        || secret.starts_with(b"pk_")
+        || secret.starts_with(b"pk.")
         || matches!(secret[0], b'/' | b'.' | b'~' | b'$' | b'%' | b'{' | b'<')
         || secret.windows(3).any(|w| w == b"://")
     {
@@ -161,6 +189,42 @@ mod tests {
     }
 
     #[test]
+    fn documentation_examples_are_placeholders() {
+        let sample = [
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.",
+            "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+            ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        ]
+        .concat();
+        assert!(is_placeholder(sample.as_bytes()));
+        assert!(!is_placeholder(b"eyJzdWIiOiJhY21lLWNpIn0"));
+    }
+
+    #[test]
+    fn strong_values() {
+        for s in [
+            &b"ayn1TrDk!R4eR4VJK9P"[..],
+            b"Kq9z7wX2mP4v",
+            b"Zx8-Pq2_Lm7n",
+        ] {
+            assert!(looks_strong(s), "{}", String::from_utf8_lossy(s));
+        }
+        for s in [
+            &b"postgres"[..],
+            b"changeme123",
+            b"short1A!",
+            b"alllowercaseandlong",
+            b"/etc/app/Secret1.key",
+            b"https://Host1.example/x",
+            b"pk_live_Kq9z7wX2mP4vN8",
+            b"pk.eyJ1IjoiYWNtZSJ9.Kq9z7wX2mP4v",
+            b"has Space1 inside",
+        ] {
+            assert!(!looks_strong(s), "{}", String::from_utf8_lossy(s));
+        }
+    }
+
+    #[test]
     fn references_and_templates_are_placeholders() {
         for s in [
             &b"${DB_PASSWORD}"[..],
@@ -172,9 +236,16 @@ mod tests {
             b"@db.password@",
             b"@@DB_PASSWORD@@",
             b"@@pw:16:3@@",
+            b"{g.password()}",
+            b"{db_password}",
+            b"{0}",
         ] {
             assert!(is_placeholder(s), "{}", String::from_utf8_lossy(s));
         }
+        assert!(
+            !is_placeholder(b"{\"k\": 1}"),
+            "JSON is not an interpolation"
+        );
         assert!(
             !is_placeholder(b"p4$$w0rd-Kq9z"),
             "a `$` inside a value is fine"

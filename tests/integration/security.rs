@@ -1,0 +1,242 @@
+//! What a scan must never do: run a program the repository names, touch the network, or
+//! depend on how many threads it ran on.
+use std::path::Path;
+
+use crate::util::*;
+
+/// The JSON report without what changes from run to run (durations).
+fn stable_json(out: &[u8]) -> serde_json::Value {
+    let mut doc = json(out);
+    if let Some(summary) = doc.get_mut("summary").and_then(|s| s.as_object_mut()) {
+        summary.remove("elapsed_ms");
+    }
+    doc
+}
+
+fn scan_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = keysnare()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json", "--progress", "never"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stable_json(&out.stdout)
+}
+
+/// Same findings, same order, same everything, with 1, 2 and 8 worker threads: on history
+/// (every hidden secret of the history fixture), a range, the staged index and a tree.
+#[test]
+fn results_are_identical_with_1_2_and_8_threads() {
+    let t = Tree::new();
+    let repo = t.path().join("history");
+    fixture("history.sh", &repo);
+    for extra in [
+        &[][..],
+        &["--range", "range-base..main"][..],
+        &["--no-git"][..],
+    ] {
+        let runs: Vec<serde_json::Value> = ["1", "2", "8"]
+            .iter()
+            .map(|n| {
+                let mut args = extra.to_vec();
+                args.extend(["--threads", n, "--show-secrets"]);
+                scan_json(&repo, &args)
+            })
+            .collect();
+        assert!(
+            runs[0]["findings"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "{extra:?}: the fixture has findings"
+        );
+        assert_eq!(runs[0], runs[1], "{extra:?}: 1 and 2 threads differ");
+        assert_eq!(runs[0], runs[2], "{extra:?}: 1 and 8 threads differ");
+    }
+}
+
+/// A repository whose configuration names programs (fsmonitor, ssh and pager commands,
+/// filter drivers, diff and credential helpers, hooks): scanning its history, a range and
+/// its index runs none of them, and reads no user or system git configuration.
+#[test]
+fn a_malicious_repository_runs_nothing() {
+    let t = Tree::new();
+    let repo = t.path().join("evil");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join(".env"), format!("K={}\n", aws_key_id(920))).unwrap();
+    std::fs::write(repo.join(".gitattributes"), "* filter=evil diff=evil\n").unwrap();
+    git(&repo, &["add", ".env", ".gitattributes"]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    std::fs::write(repo.join("two.env"), format!("K={}\n", aws_key_id(921))).unwrap();
+    git(&repo, &["add", "two.env"]);
+    git(&repo, &["commit", "-q", "-m", "two"]);
+    std::fs::write(repo.join("staged.env"), format!("K={}\n", aws_key_id(922))).unwrap();
+    git(&repo, &["add", "staged.env"]);
+
+    // Each program, if run, leaves a file named after it in `marks`.
+    let marks = t.path().join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    let mark = |name: &str| format!("touch {}", marks.join(name).display());
+    let config = format!(
+        "[core]\n\tfsmonitor = \"{}\"\n\tsshCommand = \"{}\"\n\tpager = \"{}\"\n\teditor = \"{}\"\n\
+         \thooksPath = {}\n\taskPass = \"{}\"\n\
+         [filter \"evil\"]\n\tclean = \"{}\"\n\tsmudge = \"{}\"\n\tprocess = \"{}\"\n\trequired = true\n\
+         [diff \"evil\"]\n\ttextconv = \"{}\"\n\tcommand = \"{}\"\n\
+         [diff]\n\texternal = \"{}\"\n\
+         [credential]\n\thelper = \"!{}\"\n\
+         [include]\n\tpath = {}\n",
+        mark("fsmonitor"),
+        mark("sshcommand"),
+        mark("pager"),
+        mark("editor"),
+        repo.join(".git/evil-hooks").display(),
+        mark("askpass"),
+        mark("clean"),
+        mark("smudge"),
+        mark("process"),
+        mark("textconv"),
+        mark("diffcommand"),
+        mark("external"),
+        mark("credential"),
+        t.path().join("included.config").display(),
+    );
+    let cfg_path = repo.join(".git/config");
+    let mut cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    cfg.push_str(&config);
+    std::fs::write(&cfg_path, cfg).unwrap();
+    std::fs::write(
+        t.path().join("included.config"),
+        format!("[core]\n\tfsmonitor = \"{}\"\n", mark("included")),
+    )
+    .unwrap();
+    for dir in [repo.join(".git/hooks"), repo.join(".git/evil-hooks")] {
+        std::fs::create_dir_all(&dir).unwrap();
+        for hook in [
+            "pre-commit",
+            "post-checkout",
+            "post-index-change",
+            "fsmonitor-watchman",
+            "reference-transaction",
+        ] {
+            let path = dir.join(hook);
+            std::fs::write(&path, format!("#!/bin/sh\n{}\n", mark(hook))).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+    }
+
+    // A user configuration that would run something too, were it read.
+    let home = t.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join(".gitconfig"),
+        format!("[core]\n\tfsmonitor = \"{}\"\n", mark("user-config")),
+    )
+    .unwrap();
+
+    for extra in [&[][..], &["--staged"][..], &["--range", "HEAD~1..HEAD"][..]] {
+        let out = keysnare()
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "json", "--progress", "never"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!json(&out.stdout)["findings"].as_array().unwrap().is_empty());
+    }
+    let ran: Vec<String> = std::fs::read_dir(&marks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        ran.is_empty(),
+        "programs the repository named were run: {ran:?}"
+    );
+}
+
+/// A scan opens no network socket: traced with strace (no `socket(AF_INET…)` or `connect`
+/// call), and run in a network namespace without interfaces (same results as outside).
+#[test]
+fn a_scan_makes_no_network_connection() {
+    let t = Tree::new();
+    let repo = t.path().join("history");
+    fixture("history.sh", &repo);
+    let bin = assert_cmd::cargo::cargo_bin("keysnare");
+    let expected = scan_json(&repo, &["--show-secrets", "--threads", "2"]);
+    let mut checked = 0;
+
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have("strace") {
+        let trace = t.path().join("trace.txt");
+        let out = std::process::Command::new("strace")
+            .arg("-f")
+            .args(["-e", "trace=socket,connect,sendto,sendmsg"])
+            .arg("-o")
+            .arg(&trace)
+            .arg(&bin)
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "json", "--progress", "never"])
+            .args(["--show-secrets", "--threads", "2"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(stable_json(&out.stdout), expected);
+        let calls = std::fs::read_to_string(&trace).unwrap();
+        let network: Vec<&str> = calls
+            .lines()
+            .filter(|l| l.contains("socket(") || l.contains("connect(") || l.contains("send"))
+            .collect();
+        assert!(network.is_empty(), "network calls: {network:#?}");
+        checked += 1;
+    }
+    // A network namespace with no interface (as an unprivileged user: `-r`).
+    let probe = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        let out = std::process::Command::new("unshare")
+            .arg("-rn")
+            .arg(&bin)
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "json", "--progress", "never"])
+            .args(["--show-secrets", "--threads", "2"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stable_json(&out.stdout), expected);
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "neither strace nor unshare can run here: the test cannot check the network"
+    );
+}
