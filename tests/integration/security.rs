@@ -240,3 +240,52 @@ fn a_scan_makes_no_network_connection() {
         "neither strace nor unshare can run here: the test cannot check the network"
     );
 }
+
+/// No secret in any output unless `--show-secrets`: every format, the verbose trace, the
+/// errors of unreadable and oversized files, and the snippets of other secrets on a line.
+#[test]
+fn secrets_appear_nowhere_without_show_secrets() {
+    let t = Tree::new();
+    let aws = aws_key_id(930);
+    let gh = github_token(931);
+    t.write("app/.env", format!("AWS_ACCESS_KEY_ID={aws} GH={gh}\n"));
+    t.write(
+        "big.env",
+        format!("K={aws}\n{}", "x".repeat(2 * 1024 * 1024)),
+    );
+    let repo = t.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("k.env"), format!("TOKEN={gh}\n")).unwrap();
+    git(&repo, &["add", "k.env"]);
+    git(&repo, &["commit", "-q", "-m", "token"]);
+    for format in ["text", "json", "jsonl", "sarif", "junit"] {
+        for target in [t.path(), repo.as_path()] {
+            let out = keysnare()
+                .arg("scan")
+                .arg(target)
+                .args(["--format", format, "-v", "--max-file-size", "1MB"])
+                .args(["--progress", "always"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            for stream in [&out.stdout, &out.stderr] {
+                let text = String::from_utf8_lossy(stream);
+                for secret in [&aws, &gh] {
+                    assert!(
+                        !text.contains(secret.as_str()),
+                        "{format}: a secret is printed:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+    // And printed when asked for.
+    keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .arg("--show-secrets")
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(aws.as_str()));
+}
