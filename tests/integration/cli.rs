@@ -662,3 +662,44 @@ fn hex_and_percent_encoded_secrets_are_found() {
     assert_eq!(doc["findings"][0]["encoding"], "hex");
     assert_eq!(doc["findings"][0]["line"], 1);
 }
+
+/// A file of countless matches keeps the first `--max-findings` and says so.
+#[test]
+fn max_findings_caps_the_matches_of_one_file() {
+    let t = Tree::new();
+    let body: String = (0..50u64)
+        .map(|i| format!("K{i}={}\n", aws_key_id(1000 + i)))
+        .collect();
+    t.write("many.env", body);
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--max-findings", "20"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 20);
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{doc}");
+    assert!(
+        skipped[0]["path"].as_str().unwrap().ends_with("many.env"),
+        "{doc}"
+    );
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("50 matches; only the first 20"),
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["skipped"], 1);
+    // The default keeps all 50.
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(json(&out.stdout)["findings"].as_array().unwrap().len(), 50);
+}

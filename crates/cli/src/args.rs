@@ -142,6 +142,7 @@ impl ScanArgs {
             no_ignore_file: false,
             baseline: None,
             max_file_size: b.max_file_size,
+            max_findings: None,
             config: b.config.clone(),
             confidence: None,
             show_secrets: false,
@@ -212,6 +213,10 @@ pub struct ScanArgs {
     /// or `scan.max_file_size` of the configuration]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Keep at most N matches per file or blob; a file with more (generated data, a hostile
+    /// input) is listed as skipped with the number found [default: 1000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_findings: Option<u64>,
     /// Read settings from FILE instead of `.keysnare.toml` at the root of what is scanned
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

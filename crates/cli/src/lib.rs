@@ -180,6 +180,11 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         excludes,
         read_ignore_file: !args.no_ignore_file,
         baseline: args.baseline.clone(),
+        max_matches_per_blob: args
+            .max_findings
+            .map_or(keysnare_engine::DEFAULT_MAX_MATCHES_PER_BLOB, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
         ..ScanConfig::new(Arc::clone(&rules))
     };
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
@@ -464,6 +469,9 @@ fn skip_reason(r: &SkipReason) -> String {
         ),
         SkipReason::NotRegular => "not a regular file (FIFO, socket or device)".to_string(),
         SkipReason::Symlink => "symbolic link (not followed)".to_string(),
+        SkipReason::TooManyMatches { found, kept } => {
+            format!("{found} matches; only the first {kept} are reported (--max-findings)")
+        }
     }
 }
 

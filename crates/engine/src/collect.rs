@@ -12,7 +12,7 @@ use keysnare_types::{
     Provenance, Span,
 };
 
-use crate::{Exclusions, ScanError, ScanOutput, Skipped};
+use crate::{Exclusions, ScanError, ScanOutput, SkipReason, Skipped};
 
 /// How many bytes of a long line a snippet keeps on each side of the secret.
 const SNIPPET_REACH: usize = 120;
@@ -101,6 +101,8 @@ pub struct Collector {
     repo_exclusions: Option<Arc<Exclusions>>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) errors: Vec<ScanError>,
+    /// Matches kept per blob at most (the rest are counted in `skipped`).
+    pub(crate) max_matches_per_blob: usize,
     pub(crate) files: u64,
     pub(crate) bytes: u64,
     pub(crate) bytes_scanned: u64,
@@ -118,6 +120,7 @@ impl Collector {
             repo_exclusions: None,
             skipped: Vec::new(),
             errors: Vec::new(),
+            max_matches_per_blob: usize::MAX,
             files: 0,
             bytes: 0,
             bytes_scanned: 0,
@@ -304,10 +307,25 @@ pub(crate) fn scan_blob(
     collector: &std::sync::Mutex<Collector>,
     id: BlobId,
     data: &[u8],
+    path: Option<&Provenance>,
 ) {
     let mut found = Vec::new();
     matcher.scan(data, &mut found);
     if !found.is_empty() {
+        let cap = collector.lock().expect("collector").max_matches_per_blob;
+        if found.len() > cap {
+            // A generated or hostile file of countless candidates: the first ones say
+            // enough, and the report stays bounded.
+            let total = found.len();
+            found.truncate(cap);
+            collector.lock().expect("collector").skipped.push(Skipped {
+                path: path.map_or_else(|| format!("blob {id}"), |p| p.display_path().into_owned()),
+                reason: SkipReason::TooManyMatches {
+                    found: total,
+                    kept: cap,
+                },
+            });
+        }
         let located = locate(data, &found);
         collector
             .lock()
@@ -328,10 +346,10 @@ pub(crate) fn scan_file(
     let first = collector.lock().expect("collector").record_file(
         blob.id,
         blob.data.len() as u64,
-        provenance,
+        provenance.clone(),
         worktree,
     );
     if first {
-        scan_blob(matcher, collector, blob.id, &blob.data);
+        scan_blob(matcher, collector, blob.id, &blob.data, Some(&provenance));
     }
 }

@@ -36,6 +36,9 @@ pub use ignorefile::{
 };
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 
+/// Matches kept per file or blob by default (`--max-findings`).
+pub const DEFAULT_MAX_MATCHES_PER_BLOB: usize = 1000;
+
 /// A problem that stops a scan before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -64,10 +67,13 @@ pub struct ScanConfig {
     pub progress: Option<Arc<Progress>>,
     /// A baseline file: findings whose fingerprint it lists are not reported.
     pub baseline: Option<PathBuf>,
+    /// Matches kept per file or blob at most; more are counted in the skipped list.
+    pub max_matches_per_blob: usize,
 }
 
 impl ScanConfig {
-    /// Defaults for `rules`: 64 MiB size cap, one thread per core, ignore file read.
+    /// Defaults for `rules`: 64 MiB size cap, 1,000 matches per blob, one thread per core,
+    /// ignore file read.
     pub fn new(rules: Arc<RuleSet>) -> ScanConfig {
         ScanConfig {
             rules,
@@ -77,6 +83,7 @@ impl ScanConfig {
             read_ignore_file: true,
             progress: None,
             baseline: None,
+            max_matches_per_blob: DEFAULT_MAX_MATCHES_PER_BLOB,
         }
     }
 }
@@ -278,6 +285,7 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
 /// A collector for `cfg`, with its baseline loaded.
 fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
     let mut c = Collector::new(Arc::clone(&cfg.rules));
+    c.max_matches_per_blob = cfg.max_matches_per_blob;
     if let Some(b) = &cfg.baseline {
         c.add_exclusions(Arc::new(Exclusions::baseline(b)?));
     }
@@ -302,7 +310,7 @@ impl BlobVisitor for GitVisitor<'_> {
             .lock()
             .expect("collector")
             .count_blob(data.len() as u64);
-        collect::scan_blob(&mut self.matcher, self.collector, id, data);
+        collect::scan_blob(&mut self.matcher, self.collector, id, data, None);
     }
 }
 

@@ -52,6 +52,13 @@ pub enum SkipReason {
     NotRegular,
     /// A symbolic link: never followed.
     Symlink,
+    /// Scanned, but holding more matches than the per-blob cap: only the first are kept.
+    TooManyMatches {
+        /// Matches found.
+        found: usize,
+        /// Matches kept (the cap).
+        kept: usize,
+    },
 }
 
 /// What the walk found at one path.
