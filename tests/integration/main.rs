@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod fuzz;
 mod git;
+mod hostile;
 mod quality;
 mod security;
 mod sarif;

@@ -1,4 +1,5 @@
 //! Every unique blob of the object database: packs in offset order, then loose objects.
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -94,7 +95,12 @@ pub(crate) fn scan_all<V: BlobVisitor>(
     for (idx_path, idx) in &packs {
         scan_pack(repo, idx_path, idx, opts, visitor.clone(), &report);
     }
-    read_by_id(repo, &loose, "loose object", true, opts, visitor, &report);
+    let batch = Batch {
+        what: "loose object",
+        track_trees: true,
+        suspects: &HashSet::new(),
+    };
+    read_by_id(repo, &loose, &batch, opts, visitor, &report);
     report.into_report()
 }
 
@@ -182,8 +188,13 @@ fn scan_pack<V: BlobVisitor>(
             return;
         }
     };
+    // Entries whose packed data fails its CRC32: each is hashed once decoded, and dropped
+    // when its content is not what its id says.
+    let suspects = crc_mismatches(idx, &data);
+    let damaged = std::sync::Mutex::new(Vec::<(u64, gix::ObjectId)>::new());
     let interrupt = AtomicBool::new(false);
     let max = opts.max_size;
+    let (suspects_ref, damaged_ref) = (&suspects, &damaged);
     let progress = opts.progress;
     let result = {
         let mut visitor = visitor.clone();
@@ -197,6 +208,22 @@ fn scan_pack<V: BlobVisitor>(
                 report.objects.fetch_add(1, Ordering::Relaxed);
                 if let Some(p) = progress {
                     p.advance(1, bytes.len() as u64);
+                }
+                if suspects_ref.contains(&entry.oid) && !hash_matches(kind, bytes, &entry.oid) {
+                    damaged_ref
+                        .lock()
+                        .expect("damaged")
+                        .push((entry.pack_offset, entry.oid));
+                    // Reported below. The blob is there, only unreadable; it is not claimed,
+                    // so an intact copy (a work-tree file) is still scanned.
+                    if kind == gix::objs::Kind::Blob {
+                        report
+                            .present
+                            .lock()
+                            .expect("present")
+                            .push(blob_id(&entry.oid));
+                    }
+                    return Ok(());
                 }
                 if kind == gix::objs::Kind::Tree {
                     report.tree(bytes);
@@ -231,17 +258,75 @@ fn scan_pack<V: BlobVisitor>(
             },
         )
     };
+    let mut damaged = damaged.into_inner().expect("damaged");
+    damaged.sort_unstable();
+    if let Some((offset, id)) = damaged.first() {
+        let n = damaged.len();
+        report.problem(Problem {
+            input: format!("pack {}", pack_path.display()),
+            message: format!(
+                "{n} {} damaged (packed data that fails its CRC32 decodes to content that does not match its id) and {} skipped (first: {id} at offset {offset})",
+                if n == 1 { "object is" } else { "objects are" },
+                if n == 1 { "was" } else { "were" },
+            ),
+        });
+    }
     if let Err(e) = result {
         // Whatever the pass did not reach is read object by object; blobs it visited are
         // claimed already and are not read twice. An object over the inflate limit stops
         // the pass too; then there is nothing to report unless reads fail.
         let before = report.problems.lock().expect("problems").len();
-        read_pack_by_id(repo, idx, &pack_path, opts, visitor, report);
+        read_pack_entries(
+            repo,
+            idx,
+            &suspects,
+            &pack_path,
+            opts,
+            visitor.clone(),
+            report,
+        );
         let mut problems = report.problems.lock().expect("problems");
         if let Some(p) = problems.get_mut(before) {
             p.message = format!("{} (the pack is damaged: {e})", p.message);
         }
     }
+}
+
+/// The entries of a pack whose packed data does not match the CRC32 the (version 2) index
+/// holds for them. Damaged deflate data often inflates to the right length
+/// without an error, so without this check it would be scanned as garbage and a secret in
+/// it silently missed. A mismatch alone does not condemn an entry (a wrong offset in the
+/// index shifts its neighbour's extent too): its decoded content is checked against its id.
+/// Entries that do not lie within the pack are left to the reads, which report them.
+fn crc_mismatches(idx: &pack::index::File, data: &pack::data::File) -> HashSet<gix::ObjectId> {
+    let mut out = HashSet::new();
+    if idx.version() != pack::index::Version::V2 {
+        return out;
+    }
+    let offsets = idx.sorted_offsets();
+    let pack_end = data.pack_end() as u64;
+    for i in 0..idx.num_objects() {
+        let Some(crc) = idx.crc32_at_index(i) else {
+            continue;
+        };
+        let start = idx.pack_offset_at_index(i);
+        let Ok(k) = offsets.binary_search(&start) else {
+            continue;
+        };
+        let end = offsets.get(k + 1).copied().unwrap_or(pack_end);
+        if end <= start || end > pack_end || data.entry_slice(start..end).is_none() {
+            continue;
+        }
+        if data.entry_crc32(start, (end - start) as usize) != crc {
+            out.insert(idx.oid_at_index(i).to_owned());
+        }
+    }
+    out
+}
+
+/// Whether `data` is the content object `id` names.
+fn hash_matches(kind: gix::objs::Kind, data: &[u8], id: &gix::oid) -> bool {
+    gix::objs::compute_hash(id.kind(), kind, data).is_ok_and(|actual| actual == id)
 }
 
 fn read_pack_by_id<V: BlobVisitor>(
@@ -252,22 +337,50 @@ fn read_pack_by_id<V: BlobVisitor>(
     visitor: V,
     report: &Shared,
 ) {
+    read_pack_entries(repo, idx, &HashSet::new(), pack_path, opts, visitor, report);
+}
+
+/// Reads the objects of a pack one by one, in offset order; those in `suspects` are checked
+/// against their id.
+fn read_pack_entries<V: BlobVisitor>(
+    repo: &Repository,
+    idx: &pack::index::File,
+    suspects: &HashSet<gix::ObjectId>,
+    pack_path: &Path,
+    opts: &Options<'_>,
+    visitor: V,
+    report: &Shared,
+) {
     let mut entries: Vec<(u64, gix::ObjectId)> =
         idx.iter().map(|e| (e.pack_offset, e.oid)).collect();
     entries.sort_unstable();
     let ids: Vec<gix::ObjectId> = entries.into_iter().map(|(_, id)| id).collect();
     let name = format!("pack {}", pack_path.display());
-    read_by_id(repo, &ids, &name, true, opts, visitor, report);
+    let batch = Batch {
+        what: &name,
+        track_trees: true,
+        suspects,
+    };
+    read_by_id(repo, &ids, &batch, opts, visitor, report);
+}
+
+/// What a batch of objects read by id is, for [`read_by_id`].
+struct Batch<'a> {
+    /// Names the batch in problems.
+    what: &'a str,
+    /// Whether trees are read to find the blobs they refer to.
+    track_trees: bool,
+    /// Objects to check against their id once read (see [`crc_mismatches`]).
+    suspects: &'a HashSet<gix::ObjectId>,
 }
 
 /// Reads the objects `ids` (in the given order, in chunks over the workers), checks each
 /// header first, and visits the unseen blobs within the size cap. Unreadable objects are
-/// summed up in one problem for `what`.
+/// summed up in one problem for the batch.
 fn read_by_id<V: BlobVisitor>(
     repo: &Repository,
     ids: &[gix::ObjectId],
-    what: &str,
-    track_trees: bool,
+    batch: &Batch<'_>,
     opts: &Options<'_>,
     visitor: V,
     report: &Shared,
@@ -275,6 +388,11 @@ fn read_by_id<V: BlobVisitor>(
     if ids.is_empty() {
         return;
     }
+    let Batch {
+        what,
+        track_trees,
+        suspects,
+    } = *batch;
     let failed = AtomicU64::new(0);
     let first_error = std::sync::Mutex::new(None::<String>);
     // Counts an unreadable object; the first error is kept for the report.
@@ -305,6 +423,12 @@ fn read_by_id<V: BlobVisitor>(
                     }
                     if header.kind() == gix::objs::Kind::Tree && track_trees {
                         match repo.objects.try_find(id, buf) {
+                            Ok(Some(obj))
+                                if suspects.contains(id)
+                                    && !hash_matches(obj.kind, obj.data, id) =>
+                            {
+                                fail(id, &"damaged: its content does not match its id");
+                            }
                             Ok(Some(_)) => report.tree(buf),
                             Ok(None) => {}
                             Err(e) => {
@@ -330,6 +454,11 @@ fn read_by_id<V: BlobVisitor>(
                         continue;
                     }
                     match repo.objects.try_find(id, buf) {
+                        Ok(Some(obj))
+                            if suspects.contains(id) && !hash_matches(obj.kind, obj.data, id) =>
+                        {
+                            fail(id, &"damaged: its content does not match its id");
+                        }
                         Ok(Some(_)) => {
                             report.blob(buf.len());
                             v.visit(bid, buf);
@@ -369,6 +498,11 @@ pub(crate) fn read_blobs<V: BlobVisitor>(
     if let Some(p) = opts.progress {
         p.add_total(ids.len() as u64);
     }
-    read_by_id(repo, &ids, "blob", false, opts, visitor, &report);
+    let batch = Batch {
+        what: "blob",
+        track_trees: false,
+        suspects: &HashSet::new(),
+    };
+    read_by_id(repo, &ids, &batch, opts, visitor, &report);
     report.into_report()
 }

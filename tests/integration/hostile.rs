@@ -1,0 +1,1161 @@
+//! Hostile inputs: damaged repositories, objects whose headers lie, huge, long-lined and
+//! deep trees, symlink loops, special files, odd paths and bad rule files.
+//!
+//! Every scan here must finish, name the bad input (in the JSON `errors` or `skipped`, and
+//! on stderr), still report the real finding planted next to it, exit with the documented
+//! code (0 nothing found, 1 findings, 2 an error while nothing was found), and never panic.
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+use std::time::Duration;
+
+use crate::util::*;
+
+/// What one scan produced.
+struct Outcome {
+    code: i32,
+    doc: serde_json::Value,
+    stderr: String,
+}
+
+impl Outcome {
+    /// `(path, line, column)` of every finding's every location.
+    fn places(&self) -> BTreeSet<(String, u64, u64)> {
+        self.doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["locations"].as_array().unwrap())
+            .map(|l| {
+                (
+                    l["path"].as_str().unwrap().to_string(),
+                    l["line"].as_u64().unwrap(),
+                    l["column"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn paths(&self) -> BTreeSet<String> {
+        self.places().into_iter().map(|p| p.0).collect()
+    }
+
+    /// `"path: message"` of every error.
+    fn errors(&self) -> Vec<String> {
+        self.entries("errors", "message")
+    }
+
+    /// `"path: reason"` of every skipped input.
+    fn skipped(&self) -> Vec<String> {
+        self.entries("skipped", "reason")
+    }
+
+    fn entries(&self, key: &str, text: &str) -> Vec<String> {
+        self.doc[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["path"].as_str().unwrap_or("<none>"),
+                    e[text].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+}
+
+/// `keysnare scan --format json ARGS...`, killed after two minutes; asserts that it exited
+/// by itself, did not panic and wrote a JSON document.
+fn scan<S: AsRef<OsStr>>(args: &[S]) -> Outcome {
+    let out = keysnare()
+        .args(["scan", "--format", "json", "--progress", "never"])
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal or the timeout: {stderr}"));
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON on stdout ({e}); stderr: {stderr}"));
+    Outcome { code, doc, stderr }
+}
+
+/// A `-v` text scan: its exit code and stderr, where skipped inputs are listed.
+fn verbose_stderr<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
+    let out = keysnare()
+        .args(["scan", "-v", "--progress", "never"])
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().expect("exit code"), stderr)
+}
+
+// ---------------------------------------------------------------------------------------
+// Byte-level helpers: SHA-1, zlib streams and pack files written by hand.
+
+fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for (slot, word) in w.iter_mut().zip(block.chunks(4)) {
+            *slot = u32::from_be_bytes(word.try_into().unwrap());
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, t);
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (chunk, x) in out.chunks_mut(4).zip(h) {
+        chunk.copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The git id of a blob holding `content`.
+fn blob_id(content: &[u8]) -> [u8; 20] {
+    let mut obj = format!("blob {}\0", content.len()).into_bytes();
+    obj.extend_from_slice(content);
+    sha1(&obj)
+}
+
+/// Adler-32 state `(a, b)` after `data`.
+fn adler(mut state: (u32, u32), data: &[u8]) -> (u32, u32) {
+    for &byte in data {
+        state.0 = (state.0 + u32::from(byte)) % 65521;
+        state.1 = (state.1 + state.0) % 65521;
+    }
+    state
+}
+
+/// A zlib stream of `data` in stored (uncompressed) deflate blocks.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let chunks: Vec<&[u8]> = if data.is_empty() {
+        vec![data]
+    } else {
+        data.chunks(65535).collect()
+    };
+    for (i, chunk) in chunks.iter().enumerate() {
+        out.push(u8::from(i + 1 == chunks.len()));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let (a, b) = adler((1, 0), data);
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// Deflate bits, least significant first.
+#[derive(Default)]
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    fn put(&mut self, value: u64, len: u32) {
+        self.acc |= value << self.n;
+        self.n += len;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+
+    /// A Huffman code: most significant bit first.
+    fn code(&mut self, code: u32, len: u32) {
+        let rev = code.reverse_bits() >> (32 - len);
+        self.put(u64::from(rev), len);
+    }
+
+    /// A literal byte below 144 in the fixed code.
+    fn literal(&mut self, byte: u8) {
+        assert!(byte < 144);
+        self.code(0x30 + u32::from(byte), 8);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.out
+    }
+}
+
+/// A zlib stream of `prefix` followed by `zeros` zero bytes, in one fixed-Huffman block of
+/// 258-byte back-references (about 160:1): a few megabytes that inflate to gigabytes.
+fn zlib_bomb(prefix: &[u8], zeros: u64) -> Vec<u8> {
+    let mut bits = Bits::default();
+    bits.out.extend_from_slice(&[0x78, 0x01]);
+    bits.put(1, 1); // final block
+    bits.put(1, 2); // fixed Huffman codes
+    for &b in prefix {
+        bits.literal(b);
+    }
+    let mut left = zeros;
+    if left > 0 {
+        bits.literal(0);
+        left -= 1;
+    }
+    // Length 258 is code 285 (8 bits, 11000101), distance 1 is code 0 (5 bits).
+    let code = 0xC5u32.reverse_bits() >> 24;
+    while left >= 258 {
+        bits.put(u64::from(code), 13);
+        left -= 258;
+    }
+    for _ in 0..left {
+        bits.literal(0);
+    }
+    bits.code(0, 7); // end of block
+    let mut out = bits.finish();
+    let (a, b) = adler((1, 0), prefix);
+    let b = ((u64::from(b) + (zeros % 65521) * u64::from(a)) % 65521) as u32;
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// Writes a loose object file for `id` holding `compressed` bytes.
+fn write_loose(repo: &Path, id: &str, compressed: &[u8]) -> PathBuf {
+    let dir = repo.join(".git/objects").join(&id[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(&id[2..]);
+    std::fs::write(&p, compressed).unwrap();
+    p
+}
+
+/// A pack entry's type-and-size header.
+fn entry_header(kind: u8, size: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut size = size;
+    let mut byte = (kind << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+    out
+}
+
+/// A delta's size varint.
+fn varint(mut n: usize, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Delta data: `len` bytes copied from offset 0 of a `len`-byte base.
+fn copy_delta(len: usize) -> Vec<u8> {
+    let mut d = Vec::new();
+    varint(len, &mut d);
+    varint(len, &mut d);
+    d.extend_from_slice(&[0x90, len as u8]);
+    d
+}
+
+/// An `OFS_DELTA` entry whose base is `distance` bytes before it (0: itself).
+fn ofs_delta_entry(distance: u64, delta: &[u8]) -> Vec<u8> {
+    let mut e = entry_header(6, delta.len());
+    // Git's offset encoding: big-endian 7-bit groups, each continuation adds one.
+    let mut n = distance;
+    let mut enc = vec![(n & 0x7f) as u8];
+    n >>= 7;
+    while n > 0 {
+        n -= 1;
+        enc.push(0x80 | (n & 0x7f) as u8);
+        n >>= 7;
+    }
+    enc.reverse();
+    e.extend_from_slice(&enc);
+    e.extend_from_slice(&zlib_stored(delta));
+    e
+}
+
+fn ref_delta_entry(base: &[u8; 20], delta: &[u8]) -> Vec<u8> {
+    let mut e = entry_header(7, delta.len());
+    e.extend_from_slice(base);
+    e.extend_from_slice(&zlib_stored(delta));
+    e
+}
+
+fn blob_entry(content: &[u8]) -> Vec<u8> {
+    let mut e = entry_header(3, content.len());
+    e.extend_from_slice(&zlib_stored(content));
+    e
+}
+
+/// Writes a version 2 pack and its index (ids as given, not checked) into `objects/pack`.
+fn write_pack(repo: &Path, entries: &[([u8; 20], Vec<u8>)]) -> PathBuf {
+    let mut pack = b"PACK".to_vec();
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    let mut rows = Vec::new();
+    for (id, bytes) in entries {
+        rows.push((*id, crc32fast::hash(bytes), pack.len() as u32));
+        pack.extend_from_slice(bytes);
+    }
+    let pack_sum = sha1(&pack);
+    pack.extend_from_slice(&pack_sum);
+    rows.sort();
+    let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
+    for first in 0..=255u8 {
+        let n = rows.iter().filter(|r| r.0[0] <= first).count() as u32;
+        idx.extend_from_slice(&n.to_be_bytes());
+    }
+    for r in &rows {
+        idx.extend_from_slice(&r.0);
+    }
+    for r in &rows {
+        idx.extend_from_slice(&r.1.to_be_bytes());
+    }
+    for r in &rows {
+        idx.extend_from_slice(&r.2.to_be_bytes());
+    }
+    idx.extend_from_slice(&pack_sum);
+    let idx_sum = sha1(&idx);
+    idx.extend_from_slice(&idx_sum);
+    let dir = repo.join(".git/objects/pack");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = format!("pack-{}", hex(&pack_sum));
+    std::fs::write(dir.join(format!("{name}.pack")), pack).unwrap();
+    std::fs::write(dir.join(format!("{name}.idx")), idx).unwrap();
+    dir.join(format!("{name}.pack"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Repositories.
+
+fn git_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args, None);
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A repository with one commit of `files`.
+fn repo_with(t: &Tree, name: &str, files: &[(&str, String)]) -> PathBuf {
+    let repo = t.path().join(name);
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    for (path, content) in files {
+        let p = repo.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "files"]);
+    repo
+}
+
+/// A repository whose one commit (`history.env`, a GitHub token) is packed, with an
+/// untracked `local.env` (an AWS key) in its work tree. Returns the repository, its pack
+/// and index, and the committed blob's id.
+fn packed_repo(t: &Tree) -> (PathBuf, PathBuf, PathBuf, String) {
+    let repo = repo_with(
+        t,
+        "packed",
+        &[
+            ("README.md", "# packed\n".into()),
+            ("history.env", format!("TOKEN={}\n", github_token(9101))),
+        ],
+    );
+    git(&repo, &["repack", "-q", "-a", "-d"]);
+    std::fs::write(
+        repo.join("local.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(9102)),
+    )
+    .unwrap();
+    let blob = git_stdout(&repo, &["rev-parse", "HEAD:history.env"]);
+    let pack_dir = repo.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    (repo, idx.with_extension("pack"), idx, blob)
+}
+
+/// Pack offsets by object id, from `git show-index`.
+fn pack_offsets(repo: &Path, idx: &Path) -> Vec<(u64, String)> {
+    let out = Std::new("git")
+        .current_dir(repo)
+        .arg("show-index")
+        .stdin(std::fs::File::open(idx).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut rows: Vec<(u64, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut it = l.split_whitespace();
+            (
+                it.next().unwrap().parse().unwrap(),
+                it.next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Overwrites a file git wrote read-only.
+fn overwrite(p: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Asserts the scan of a damaged `packed_repo`: the damage is an error naming `input`, the
+/// work tree's key is still found (exit 1); without the work tree nothing is found and the
+/// error alone makes the exit code 2.
+fn assert_damaged_pack_outcome(repo: &Path, input: &str) {
+    let o = scan(&[repo]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.paths().contains("local.env"), "{:?}", o.places());
+    let errors = o.errors();
+    assert!(
+        errors.iter().any(|e| e.contains(input)),
+        "no error names {input}: {errors:#?}"
+    );
+    assert!(
+        o.stderr
+            .lines()
+            .any(|l| l.starts_with("keysnare: error: ") && l.contains(input)),
+        "{}",
+        o.stderr
+    );
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.paths().is_empty(), "{:?}", o.places());
+    assert!(o.errors().iter().any(|e| e.contains(input)));
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. A corrupt pack.
+
+/// Also covered, without naming checks, by `git::corrupt_pack_is_reported_and_the_rest_is_scanned`.
+#[test]
+fn corrupt_pack_entry_is_an_error_naming_the_pack() {
+    let t = Tree::new();
+    let (repo, pack, idx, blob) = packed_repo(&t);
+    let offsets = pack_offsets(&repo, &idx);
+    let at = offsets.iter().position(|(_, id)| *id == blob).unwrap();
+    let start = offsets[at].0 as usize;
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let end = offsets
+        .get(at + 1)
+        .map_or(bytes.len() - 20, |(o, _)| *o as usize);
+    // Keep the entry header and the zlib header; clobber the deflate data.
+    for b in &mut bytes[start + 4..end - 2] {
+        *b = 0xAA;
+    }
+    overwrite(&pack, &bytes);
+    assert_damaged_pack_outcome(&repo, &file_name(&pack));
+    // The work tree's intact copy of the damaged blob is still scanned.
+    let o = scan(&[&repo]);
+    assert!(o.paths().contains("history.env"), "{:?}", o.places());
+}
+
+// 3. A pack index that points past the end of its pack.
+#[test]
+fn pack_index_offset_past_the_pack_is_an_error_naming_the_pack() {
+    let t = Tree::new();
+    let (repo, pack, idx, blob) = packed_repo(&t);
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let n = u32::from_be_bytes(bytes[8 + 255 * 4..8 + 256 * 4].try_into().unwrap()) as usize;
+    let ids = 8 + 256 * 4;
+    let pos = (0..n)
+        .find(|i| hex(&bytes[ids + 20 * i..ids + 20 * i + 20]) == blob)
+        .unwrap();
+    let off = ids + 24 * n + 4 * pos;
+    bytes[off..off + 4].copy_from_slice(&0x7fff_0000u32.to_be_bytes());
+    overwrite(&idx, &bytes);
+    assert!(std::fs::metadata(&pack).unwrap().len() < 0x7fff_0000);
+    assert_damaged_pack_outcome(&repo, &file_name(&pack));
+}
+
+// 2. A truncated loose object.
+#[test]
+fn truncated_loose_object_is_an_error_naming_it() {
+    let t = Tree::new();
+    let aws = aws_key_id(9201);
+    let repo = repo_with(
+        &t,
+        "loose",
+        &[
+            ("a.env", format!("AWS_ACCESS_KEY_ID={aws}\n")),
+            ("b.env", format!("TOKEN={}\n", github_token(9202))),
+        ],
+    );
+    let blob = git_stdout(&repo, &["rev-parse", "HEAD:b.env"]);
+    let file = repo.join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    let bytes = std::fs::read(&file).unwrap();
+    overwrite(&file, &bytes[..bytes.len() / 2]);
+
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
+    let errors = o.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("loose object: ") && e.contains(&blob)),
+        "{errors:#?}"
+    );
+    assert!(o.stderr.contains(&blob), "{}", o.stderr);
+    // With the other key accepted, the damage alone decides: exit 2.
+    let fp = o.doc["findings"][0]["fingerprint"].as_str().unwrap();
+    std::fs::write(repo.join(".keysnareignore"), format!("{fp}\n")).unwrap();
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.errors().iter().any(|e| e.contains(&blob)));
+}
+
+// 4. Cyclic delta chains, hand-written: an OFS_DELTA whose base is itself, one whose base
+// lies before the start of the pack, and two REF_DELTAs that are each other's base.
+#[test]
+fn cyclic_and_out_of_range_deltas_are_errors_and_the_rest_of_the_pack_is_read() {
+    let t = Tree::new();
+    let aws = aws_key_id(9301);
+    let repo = repo_with(&t, "cyclic", &[("a.env", format!("K={aws}\n"))]);
+    let token = format!("TOKEN={}\n", github_token(9302));
+    let good = blob_id(token.as_bytes());
+    let self_id = sha1(b"self-referencing delta");
+    let before_id = sha1(b"delta before the pack");
+    let cycle_a = sha1(b"delta cycle a");
+    let cycle_b = sha1(b"delta cycle b");
+    let delta = copy_delta(20);
+    let pack = write_pack(
+        &repo,
+        &[
+            (self_id, ofs_delta_entry(0, &delta)),
+            (before_id, ofs_delta_entry(1 << 20, &delta)),
+            (cycle_a, ref_delta_entry(&cycle_b, &delta)),
+            (cycle_b, ref_delta_entry(&cycle_a, &delta)),
+            (good, blob_entry(token.as_bytes())),
+        ],
+    );
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(
+        o.paths(),
+        BTreeSet::from(["<unreachable>".to_string(), "a.env".to_string()]),
+        "the pack's good blob and the loose key are both found"
+    );
+    let errors = o.errors();
+    let name = file_name(&pack);
+    assert!(
+        errors.iter().any(|e| e.contains(&name)),
+        "no error names {name}: {errors:#?}"
+    );
+    assert!(o.stderr.contains(&name), "{}", o.stderr);
+}
+
+// 5. A loose blob whose header claims 10 GiB but that holds a few bytes.
+#[test]
+fn blob_header_claiming_ten_gigabytes_is_skipped_from_its_header() {
+    let t = Tree::new();
+    let aws = aws_key_id(9401);
+    let repo = repo_with(&t, "liar", &[("a.env", format!("K={aws}\n"))]);
+    let mut obj = b"blob 10737418240\0".to_vec();
+    obj.extend_from_slice(b"only a few bytes\n");
+    let id = hex(&sha1(&obj));
+    write_loose(&repo, &id, &zlib_stored(&obj));
+
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
+    assert_eq!(
+        o.skipped(),
+        vec![format!(
+            "blob {id}: larger than --max-file-size (10.0 GiB > 64.0 MiB)"
+        )]
+    );
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+
+    // With a cap above the claim, the blob is read and its short content is an error.
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--no-worktree"),
+        OsStr::new("--max-file-size"),
+        OsStr::new("20GiB"),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
+    let errors = o.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("loose object: ") && e.contains(&id)),
+        "{errors:#?}"
+    );
+}
+
+// 9. A zip-bomb-like loose blob: 2 GiB of zeros in about 13 MiB of deflate.
+#[test]
+fn zlib_bomb_blob_is_skipped_without_inflating_it() {
+    let t = Tree::new();
+    let aws = aws_key_id(9501);
+    let repo = repo_with(&t, "bomb", &[("a.env", format!("K={aws}\n"))]);
+    // The id of `blob 2147483648\0` and 2 GiB of zeros (`sha1sum`, once: hashing 2 GiB
+    // here would cost seconds).
+    let id = "77e9132b46cb9535f286f18974872f40049d1a89";
+    let bomb = zlib_bomb(b"blob 2147483648\0", 1 << 31);
+    assert!(bomb.len() < 16 << 20, "{} bytes", bomb.len());
+    write_loose(&repo, id, &bomb);
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
+    assert_eq!(
+        o.skipped(),
+        vec![format!(
+            "blob {id}: larger than --max-file-size (2.0 GiB > 64.0 MiB)"
+        )]
+    );
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+}
+
+/// The hand-written streams and ids agree with git.
+#[test]
+fn handmade_objects_are_valid_for_git() {
+    let t = Tree::new();
+    let repo = repo_with(&t, "check", &[("x.txt", "x\n".into())]);
+    let content = b"hello from a stored zlib stream\n";
+    let id = hex(&blob_id(content));
+    let mut obj = format!("blob {}\0", content.len()).into_bytes();
+    obj.extend_from_slice(content);
+    write_loose(&repo, &id, &zlib_stored(&obj));
+    assert_eq!(
+        git_stdout(&repo, &["cat-file", "-p", &id]).as_bytes(),
+        content.trim_ascii_end()
+    );
+    // A small bomb inflates to what it claims.
+    let mut small = b"blob 100000\0".to_vec();
+    small.extend_from_slice(&[0u8; 100_000]);
+    let small_id = hex(&sha1(&small));
+    write_loose(&repo, &small_id, &zlib_bomb(b"blob 100000\0", 100_000));
+    git(&repo, &["fsck", "--no-dangling"]);
+    assert_eq!(git_stdout(&repo, &["cat-file", "-s", &small_id]), "100000");
+    // And a hand-written pack with a plain blob.
+    let t2 = Tree::new();
+    let repo2 = repo_with(&t2, "pack", &[("x.txt", "x\n".into())]);
+    let pack = write_pack(&repo2, &[(blob_id(content), blob_entry(content))]);
+    let idx = pack.with_extension("idx").display().to_string();
+    git(&repo2, &["verify-pack", &idx]);
+    assert_eq!(git_stdout(&repo2, &["cat-file", "-s", &id]), "32");
+}
+
+// ---------------------------------------------------------------------------------------
+// Files: huge, long-lined, many-lined, deep.
+
+// 6. A 1 GiB (sparse) file: skipped by the default size cap from its metadata.
+#[test]
+fn one_gigabyte_file_is_skipped_by_the_default_cap() {
+    let t = Tree::new();
+    let aws = aws_key_id(9601);
+    t.write("keys.env", format!("K={aws}\n"));
+    let huge = std::fs::File::create(t.path().join("huge.bin")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    let o = scan(&[t.path()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.places().len(), 1);
+    assert!(o.paths().iter().all(|p| p.ends_with("keys.env")));
+    let skipped = o.skipped();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0].ends_with("huge.bin: larger than --max-file-size (1.0 GiB > 64.0 MiB)"),
+        "{skipped:?}"
+    );
+    assert!(o.errors().is_empty());
+    // Alone, it is a policy skip: exit 0, listed with -v.
+    let (code, stderr) = verbose_stderr(&[t.path().join("huge.bin")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("huge.bin: larger than --max-file-size"),
+        "{stderr}"
+    );
+}
+
+/// A file of `len` bytes of prose without a newline, with `secret` at `at`.
+fn long_line_file(path: &Path, len: usize, at: usize, secret: &str) {
+    let prose = b"lorem ipsum dolor sit amet consectetur adipiscing elit ";
+    let mut data = Vec::with_capacity(len);
+    while data.len() < len {
+        data.extend_from_slice(prose);
+    }
+    data.truncate(len);
+    data[at - 1] = b' ';
+    data[at..at + secret.len()].copy_from_slice(secret.as_bytes());
+    data[at + secret.len()] = b' ';
+    std::fs::write(path, data).unwrap();
+}
+
+fn assert_long_line_found(size_mib: usize, cap: &str) {
+    let t = Tree::new();
+    let key = aws_key_id(9700 + size_mib as u64);
+    let len = size_mib << 20;
+    let at = len - 1000;
+    long_line_file(&t.path().join("one-line.txt"), len, at, &key);
+    let o = scan(&[
+        t.path().as_os_str(),
+        OsStr::new("--max-file-size"),
+        OsStr::new(cap),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let places: Vec<_> = o.places().into_iter().collect();
+    assert_eq!(places.len(), 1, "{places:?}");
+    assert!(places[0].0.ends_with("one-line.txt"));
+    assert_eq!((places[0].1, places[0].2), (1, at as u64 + 1));
+    // The line is cut around the secret in the report.
+    let text = o.doc["findings"][0]["line_text"].as_str().unwrap();
+    assert!(text.len() < 1000, "{} bytes of line_text", text.len());
+}
+
+// 7. A 200 MiB file without a newline, a key near its end.
+// A few seconds in a debug build: it runs by default.
+#[test]
+fn two_hundred_megabyte_line_is_scanned_to_its_end() {
+    assert_long_line_found(200, "300MB");
+}
+
+// 8. Ten million short lines (30 MiB), keys on the first and last lines.
+#[test]
+fn ten_million_short_lines() {
+    let t = Tree::new();
+    let first = aws_key_id(9801);
+    let last = aws_key_id(9802);
+    let lines = 10_000_000;
+    let mut data = Vec::with_capacity(lines * 3 + 64);
+    data.extend_from_slice(format!("K={first}\n").as_bytes());
+    for _ in 1..lines - 1 {
+        data.extend_from_slice(b"ab\n");
+    }
+    data.extend_from_slice(format!("x K={last}\n").as_bytes());
+    std::fs::write(t.path().join("lines.txt"), data).unwrap();
+    let o = scan(&[t.path()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let got: Vec<(u64, u64)> = o.places().into_iter().map(|p| (p.1, p.2)).collect();
+    assert_eq!(got, vec![(1, 3), (lines as u64, 5)]);
+}
+
+/// `d/d/…/d` 1,000 levels deep under `root`.
+fn deep_dir(root: &Path) -> PathBuf {
+    let mut p = root.to_path_buf();
+    for _ in 0..1000 {
+        p.push("d");
+    }
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn deep_rel(file: &str) -> String {
+    format!("{}{file}", "d/".repeat(1000))
+}
+
+// 10. A directory tree 1,000 levels deep: as files, in history, in a range and staged.
+#[test]
+fn thousand_levels_deep_tree_is_walked_and_its_history_read() {
+    let t = Tree::new();
+    let repo = repo_with(&t, "deep-repo", &[("README.md", "# deep\n".into())]);
+    let bottom = deep_dir(&repo);
+    std::fs::write(
+        bottom.join("history.env"),
+        format!("K={}\n", aws_key_id(9902)),
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "deep"]);
+    std::fs::write(
+        bottom.join("untracked.env"),
+        format!("K={}\n", aws_key_id(9904)),
+    )
+    .unwrap();
+    // As files (one deep tree only: deleting one takes seconds on some file systems).
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-git")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+    let paths = o.paths();
+    assert!(
+        paths.len() == 2
+            && ["history.env", "untracked.env"].iter().all(|f| paths
+                .iter()
+                .any(|p| p.ends_with(&format!("deep-repo/{}", deep_rel(f))))),
+        "{paths:?}"
+    );
+    // As a repository: history and work tree.
+    let o = scan(&[&repo]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+    let expected: BTreeSet<String> = ["history.env", "untracked.env"]
+        .into_iter()
+        .map(deep_rel)
+        .collect();
+    assert_eq!(o.paths(), expected);
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--range"),
+        OsStr::new("HEAD~1..HEAD"),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from([deep_rel("history.env")]));
+    // Staged after the history scan: a staged blob that no commit holds is reported as
+    // unreachable there, not at its path.
+    std::fs::write(
+        bottom.join("staged.env"),
+        format!("K={}\n", aws_key_id(9903)),
+    )
+    .unwrap();
+    git(&repo, &["add", &deep_rel("staged.env")]);
+    let o = scan(&[repo.as_os_str(), OsStr::new("--staged")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from([deep_rel("staged.env")]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Links, special files, permissions, paths.
+
+// 11. Symbolic link loops: never followed inside a tree; named when given as the root.
+#[test]
+fn symlink_loops_are_not_followed() {
+    let t = Tree::new();
+    let aws = aws_key_id(10_001);
+    t.write("tree/keys.env", format!("K={aws}\n"));
+    let d = t.path().join("tree");
+    std::os::unix::fs::symlink("self", d.join("self")).unwrap();
+    std::os::unix::fs::symlink("pong", d.join("ping")).unwrap();
+    std::os::unix::fs::symlink("ping", d.join("pong")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("up")).unwrap();
+    std::os::unix::fs::symlink(".", d.join("here")).unwrap();
+    let o = scan(&[&d]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.places().len(), 1);
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+    let (code, stderr) = verbose_stderr(&[&d]);
+    assert_eq!(code, 1);
+    for link in ["self", "ping", "pong", "up", "here"] {
+        assert!(
+            stderr.contains(&format!("{link}: symbolic link (not followed)")),
+            "{link}: {stderr}"
+        );
+    }
+    // A looping link given as the path to scan is an error naming it.
+    let o = scan(&[d.join("self")]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let errors = o.errors();
+    assert!(
+        errors.len() == 1 && errors[0].contains("self") && errors[0].contains("symbolic links"),
+        "{errors:?}"
+    );
+    // Next to a real path, the findings decide.
+    let o = scan(&[d.join("ping"), d.clone()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.errors().iter().any(|e| e.contains("ping")),
+        "{:?}",
+        o.errors()
+    );
+}
+
+fn running_as_root() -> bool {
+    Std::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+// 12. An unreadable file and an unreadable directory (covered for a file, on stderr, by
+// `cli::unreadable_file_is_reported_and_the_scan_goes_on`).
+#[test]
+fn unreadable_file_and_directory_are_errors_naming_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    let aws = aws_key_id(10_101);
+    t.write("keys.env", format!("K={aws}\n"));
+    let file = t.write("locked.txt", "nothing\n");
+    let dir = t.path().join("closed");
+    t.write("closed/inside.txt", "nothing\n");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let root = running_as_root();
+    let o = scan(&[t.path()]);
+    let alone = scan(&[&file]);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.places().len(), 1);
+    if root {
+        // Permissions do not stop root: both are read, nothing to report.
+        assert!(o.errors().is_empty(), "{:?}", o.errors());
+        assert_eq!(alone.code, 0);
+        return;
+    }
+    let errors = o.errors();
+    for name in ["locked.txt", "closed"] {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(name) && e.contains("Permission denied")),
+            "{name}: {errors:?}"
+        );
+        assert!(o.stderr.contains(name), "{}", o.stderr);
+    }
+    assert_eq!(alone.code, 2, "{}", alone.stderr);
+    assert!(alone.errors()[0].contains("locked.txt"));
+}
+
+// 13. A FIFO and device files in the tree, and a FIFO given as the path: never opened.
+#[test]
+fn fifos_and_devices_are_never_opened() {
+    let t = Tree::new();
+    let aws = aws_key_id(10_201);
+    t.write("keys.env", format!("K={aws}\n"));
+    let fifo = t.path().join("pipe");
+    let made = Std::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", t.path().join("zero-link")).unwrap();
+    let device = running_as_root()
+        && Std::new("mknod")
+            .arg(t.path().join("zero-device"))
+            .args(["c", "1", "5"])
+            .status()
+            .is_ok_and(|s| s.success());
+    // A reader of either would block (FIFO) or never end (/dev/zero): the timeout in
+    // `scan` turns a hang into a failure.
+    let o = scan(&[t.path()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.places().len(), 1);
+    let skipped = o.skipped();
+    let not_regular = |name: &str| {
+        skipped
+            .iter()
+            .any(|s| s.contains(name) && s.contains("not a regular file"))
+    };
+    assert!(not_regular("pipe"), "{skipped:?}");
+    if device {
+        assert!(not_regular("zero-device"), "{skipped:?}");
+    }
+    // Given by name: skipped too, exit 0 (a policy skip is not an error).
+    for p in [fifo.clone(), t.path().join("zero-link")] {
+        let o = scan(&[&p]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(o.skipped().len(), 1, "{:?}", o.skipped());
+        assert!(o.skipped()[0].contains("not a regular file"));
+    }
+    // In a repository's work tree.
+    let repo = repo_with(&t, "repo", &[("README.md", "# r\n".into())]);
+    Std::new("mkfifo").arg(repo.join("pipe")).status().unwrap();
+    std::fs::write(repo.join("local.env"), format!("K={aws}\n")).unwrap();
+    let o = scan(&[&repo]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["local.env".to_string()]));
+    assert!(o.skipped().iter().any(|s| s.starts_with("pipe: ")));
+}
+
+// 14. Non-UTF-8 paths (found at such paths by `tree::fixture_tree_findings_are_exact` and
+// `git::full_history_finds_every_hidden_secret_once_with_provenance`): as the path to
+// scan, and in an error.
+#[test]
+fn non_utf8_paths_given_and_missing_are_named() {
+    let t = Tree::new();
+    let dir = t.path().join(OsStr::from_bytes(b"r\xe9pertoire"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gh = github_token(10_301);
+    std::fs::write(
+        dir.join(OsStr::from_bytes(b"cl\xe9.env")),
+        format!("T={gh}\n"),
+    )
+    .unwrap();
+    let missing = t.path().join(OsStr::from_bytes(b"absent\xff.env"));
+    let o = scan(&[&dir, &missing]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let paths = o.paths();
+    assert!(
+        paths.len() == 1
+            && paths
+                .iter()
+                .all(|p| p.ends_with("r\u{fffd}pertoire/cl\u{fffd}.env")),
+        "{paths:?}"
+    );
+    let errors = o.errors();
+    assert!(
+        errors.len() == 1 && errors[0].contains("absent\u{fffd}.env"),
+        "{errors:?}"
+    );
+    assert!(o.stderr.contains("absent\u{fffd}.env"), "{}", o.stderr);
+    let o = scan(&[&missing]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// Refs and rule files.
+
+// 15. 100,000 refs, written as packed-refs (20,000 loose tags: `git::many_refs_gitlinks_symlinks_and_lfs_pointers`).
+#[test]
+fn hundred_thousand_refs() {
+    let t = Tree::new();
+    let repo = repo_with(&t, "refs", &[("README.md", "# refs\n".into())]);
+    let base = git_stdout(&repo, &["rev-parse", "HEAD"]);
+    std::fs::write(repo.join("app.env"), format!("K={}\n", aws_key_id(10_401))).unwrap();
+    git(&repo, &["add", "app.env"]);
+    git(&repo, &["commit", "-q", "-m", "key"]);
+    let mut packed = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+    for i in 0..100_000 {
+        packed.push_str(&format!("{base} refs/heads/b{i:06}\n"));
+    }
+    std::fs::File::create(repo.join(".git/packed-refs"))
+        .unwrap()
+        .write_all(packed.as_bytes())
+        .unwrap();
+    assert_eq!(
+        git_stdout(&repo, &["rev-parse", "b099999"]),
+        base,
+        "git reads the refs"
+    );
+    let o = scan(&[&repo]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+    assert_eq!(o.paths(), BTreeSet::from(["app.env".to_string()]));
+    assert_eq!(o.doc["findings"][0]["commit"]["summary"], "key");
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--range"),
+        OsStr::new("b054321..main"),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["app.env".to_string()]));
+}
+
+fn run_rules<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
+    let out = keysnare()
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("panicked"), "{all}");
+    (out.status.code().expect("exit code"), all)
+}
+
+// 16. A rule file that is not UTF-8.
+#[test]
+fn non_utf8_rule_file_is_an_error_naming_file_and_line() {
+    let t = Tree::new();
+    t.write("src/keys.env", format!("K={}\n", aws_key_id(10_501)));
+    let rules = t.write(
+        "bad-rules.toml",
+        b"[[rules]]\nid = \"acme.token\"\nname = \"Acme \xff token\"\n",
+    );
+    let out = keysnare()
+        .args(["scan", "--rules"])
+        .arg(&rules)
+        .arg(t.path().join("src"))
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad-rules.toml:3: rule file is not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+    assert!(out.stdout.is_empty(), "no scan with a bad rule file");
+    let (code, text) = run_rules(&[OsStr::new("rules"), OsStr::new("check"), rules.as_os_str()]);
+    assert_ne!(code, 0);
+    assert!(text.contains("bad-rules.toml:3"), "{text}");
+}
+
+// 17. A rule whose regex is over the compiled size limit.
+#[test]
+fn rule_regex_over_the_size_limit_is_an_error_naming_the_rule() {
+    let t = Tree::new();
+    t.write("src/keys.env", format!("K={}\n", aws_key_id(10_601)));
+    let rules = t.write(
+        "big-rules.toml",
+        r#"[[rules]]
+id = "acme.huge"
+name = "Acme huge"
+provider = "Acme"
+pattern = '''\b(?P<secret>zzq_[a-z0-9]{1,16000})'''
+severity = "high"
+"#,
+    );
+    let out = keysnare()
+        .args(["scan", "--rules"])
+        .arg(&rules)
+        .arg(t.path().join("src"))
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("big-rules.toml:1: rule acme.huge: pattern is too large once compiled"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+    let (code, text) = run_rules(&[OsStr::new("rules"), OsStr::new("check"), rules.as_os_str()]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("acme.huge: pattern is too large"), "{text}");
+}
