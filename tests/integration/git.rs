@@ -487,3 +487,24 @@ fn many_refs_gitlinks_symlinks_and_lfs_pointers() {
         }
     }
 }
+
+/// Content staged but never committed is in the object database and no commit names it: a
+/// history scan reports it at its work-tree path, not as unreachable.
+#[test]
+fn staged_only_content_is_reported_at_its_path_in_a_history_scan() {
+    let t = Tree::new();
+    let repo = t.path().join("staged-only");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "hello\n").unwrap();
+    git(&repo, &["add", "README.md"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    std::fs::write(repo.join("new.env"), format!("K={}\n", aws_key_id(940))).unwrap();
+    git(&repo, &["add", "new.env"]);
+    let (code, _, rows) = scan(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows,
+        [row(AWS, "new.env", 1, "file", "")].into_iter().collect()
+    );
+}

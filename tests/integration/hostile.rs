@@ -856,8 +856,8 @@ fn thousand_levels_deep_tree_is_walked_and_its_history_read() {
     ]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert_eq!(o.paths(), BTreeSet::from([deep_rel("history.env")]));
-    // Staged after the history scan: a staged blob that no commit holds is reported as
-    // unreachable there, not at its path.
+    // Staged after the history scan, so that the history scan above sees committed
+    // content only.
     std::fs::write(
         bottom.join("staged.env"),
         format!("K={}\n", aws_key_id(9903)),

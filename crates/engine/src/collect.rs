@@ -96,6 +96,9 @@ pub struct Collector {
     /// git provenance is added after scanning, for matched blobs only.
     places: HashMap<BlobId, Vec<Provenance>>,
     matches: HashMap<BlobId, Vec<Located>>,
+    /// Work-tree paths of blobs that history holds too: used only when no commit names the
+    /// blob (content staged but not committed, or only in a dangling object).
+    worktree_places: HashMap<BlobId, Vec<Provenance>>,
     exclusions: Vec<Arc<Exclusions>>,
     /// Path exclusions for repository-relative paths (history, staged).
     repo_exclusions: Option<Arc<Exclusions>>,
@@ -116,6 +119,7 @@ impl Collector {
             seen: HashSet::new(),
             places: HashMap::new(),
             matches: HashMap::new(),
+            worktree_places: HashMap::new(),
             exclusions: Vec::new(),
             repo_exclusions: None,
             skipped: Vec::new(),
@@ -144,6 +148,8 @@ impl Collector {
         let new = self.seen.insert(id);
         if new || !worktree {
             self.places.entry(id).or_default().push(provenance);
+        } else {
+            self.worktree_places.entry(id).or_default().push(provenance);
         }
         if new {
             self.bytes_scanned += len;
@@ -220,8 +226,9 @@ impl Collector {
         let mut placed_out: HashSet<(usize, &[u8])> = HashSet::new();
         let mut by_secret: HashMap<(usize, &[u8]), Finding> = HashMap::new();
         for (id, located) in &self.matches {
-            let places: &[Provenance] = match self.places.get(id) {
-                Some(p) if !p.is_empty() => p,
+            let places: &[Provenance] = match (self.places.get(id), self.worktree_places.get(id)) {
+                (Some(p), _) if !p.is_empty() => p,
+                (_, Some(w)) if !w.is_empty() => w,
                 _ => &unreachable,
             };
             for prov in places {
