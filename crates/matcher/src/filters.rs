@@ -89,11 +89,16 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     // An interpolation: `{name}`, `{g.password()}`, `{0}` (Python f-strings and
-    // str.format, C#, Rust format strings).
+    // str.format, C#, Rust format strings): the whole secret, or its start when a rule's
+    // value class stopped before the `}`. `{SHA}…` (an htpasswd hash) is not one.
     if secret.first() == Some(&b'{')
         && secret
             .get(1)
             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        && secret
+            .iter()
+            .position(|&b| b == b'}')
+            .is_none_or(|i| i == secret.len() - 1)
     {
         return true;
     }
@@ -245,6 +250,14 @@ mod tests {
         assert!(
             !is_placeholder(b"{\"k\": 1}"),
             "JSON is not an interpolation"
+        );
+        assert!(
+            !is_placeholder(b"{SHA}IKFg1lvcBAoPI2XuI8Lqr0/2L0M="),
+            "an htpasswd hash"
+        );
+        assert!(
+            is_placeholder(b"{g.password"),
+            "a value class stopped before the brace"
         );
         assert!(
             !is_placeholder(b"p4$$w0rd-Kq9z"),
