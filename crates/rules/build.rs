@@ -116,7 +116,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
          pattern: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
-         tags: {}, checksum: {}, strong_value_confidence: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
+         tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
          allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
         r.id,
         r.name,
@@ -145,6 +145,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
         r.strong_value_confidence.map_or("None".to_string(), |c| {
             format!("Some(keysnare_types::Confidence::{c:?})")
         }),
+        strs(&r.files),
         strs(&r.examples),
         strs(&r.negative_examples),
         r.origin.line,

@@ -508,3 +508,43 @@ fn staged_only_content_is_reported_at_its_path_in_a_history_scan() {
         [row(AWS, "new.env", 1, "file", "")].into_iter().collect()
     );
 }
+
+/// A file that is itself a secret (Rails' `config/master.key`, read by a file rule) is
+/// found when it is staged and in the range that commits it.
+#[test]
+fn file_rules_read_staged_and_committed_key_files_by_path() {
+    let t = Tree::new();
+    let repo = t.path().join("rails");
+    std::fs::create_dir_all(repo.join("config")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "app\n").unwrap();
+    git(&repo, &["add", "README.md"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    let key = fake(LOWER_HEX, 32, 950);
+    std::fs::write(repo.join("config/master.key"), format!("{key}\n")).unwrap();
+    // Hex digits in another file are not a key file.
+    std::fs::write(
+        repo.join("notes.txt"),
+        format!("{}\n", fake(LOWER_HEX, 32, 951)),
+    )
+    .unwrap();
+    git(&repo, &["add", "config/master.key", "notes.txt"]);
+    let rule = "generic.rails-master-key-file";
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows,
+        [row(rule, "config/master.key", 1, "staged", "")]
+            .into_iter()
+            .collect()
+    );
+    git(&repo, &["commit", "-q", "-m", "add the key"]);
+    let (code, _, rows) = scan(&repo, &["--range", "HEAD~1..HEAD"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows,
+        [row(rule, "config/master.key", 1, "commit", "add the key")]
+            .into_iter()
+            .collect()
+    );
+}

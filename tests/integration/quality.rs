@@ -665,14 +665,12 @@ fn family_rails_secrets() {
 }
 
 /// `config/master.key` holds the bare 32 hex digits that decrypt `credentials.yml.enc`:
-/// no keyword names it, so no rule can find it (rules are keyword-driven and know nothing
-/// of paths).
+/// no keyword names it; a file rule reads it by its path.
 #[test]
-#[ignore = "a bare config/master.key needs a path-aware rule"]
 fn family_rails_master_key_file() {
     check(
         "families/rails-master-key",
-        &[ex("generic.rails-master-key", "@@hex:32:272@@")],
+        &[ex("generic.rails-master-key-file", "@@hex:32:272@@")],
     );
 }
 

@@ -275,7 +275,7 @@ fn sarif_keeps_within_github_limits_most_severe_first() {
     let out = keysnare()
         .arg("scan")
         .arg(t.path())
-        .args(["--format", "sarif"])
+        .args(["--format", "sarif", "--max-findings", "30000"])
         .output()
         .unwrap();
     let doc = json(&out.stdout);

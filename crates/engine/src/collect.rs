@@ -314,10 +314,17 @@ pub(crate) fn scan_blob(
     collector: &std::sync::Mutex<Collector>,
     id: BlobId,
     data: &[u8],
-    path: Option<&Provenance>,
+    path: Option<&[u8]>,
 ) {
     let mut found = Vec::new();
     matcher.scan(data, &mut found);
+    if let Some(path) = path {
+        let before = found.len();
+        matcher.scan_file_rules(path, data, &mut found);
+        if found.len() > before {
+            found.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+        }
+    }
     if !found.is_empty() {
         let cap = collector.lock().expect("collector").max_matches_per_blob;
         if found.len() > cap {
@@ -326,7 +333,10 @@ pub(crate) fn scan_blob(
             let total = found.len();
             found.truncate(cap);
             collector.lock().expect("collector").skipped.push(Skipped {
-                path: path.map_or_else(|| format!("blob {id}"), |p| p.display_path().into_owned()),
+                path: path.map_or_else(
+                    || format!("blob {id}"),
+                    |p| String::from_utf8_lossy(p).into_owned(),
+                ),
                 reason: SkipReason::TooManyMatches {
                     found: total,
                     kept: cap,
@@ -357,6 +367,13 @@ pub(crate) fn scan_file(
         worktree,
     );
     if first {
-        scan_blob(matcher, collector, blob.id, &blob.data, Some(&provenance));
+        let path = provenance.display_path();
+        scan_blob(
+            matcher,
+            collector,
+            blob.id,
+            &blob.data,
+            Some(path.as_bytes()),
+        );
     }
 }

@@ -17,6 +17,7 @@
 mod collect;
 mod ignorefile;
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -298,6 +299,8 @@ fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
 struct GitVisitor<'a> {
     matcher: Matcher,
     collector: &'a Mutex<Collector>,
+    /// Paths of the blobs of a range or the index, for the rules that read files by path.
+    paths: Option<Arc<HashMap<BlobId, Vec<BString>>>>,
 }
 
 impl BlobVisitor for GitVisitor<'_> {
@@ -310,7 +313,24 @@ impl BlobVisitor for GitVisitor<'_> {
             .lock()
             .expect("collector")
             .count_blob(data.len() as u64);
-        collect::scan_blob(&mut self.matcher, self.collector, id, data, None);
+        let path = self
+            .paths
+            .as_ref()
+            .and_then(|p| p.get(&id))
+            .and_then(|paths| {
+                let rules = self.matcher.rules();
+                paths
+                    .iter()
+                    .find(|p| !rules.file_rules_for(p).is_empty())
+                    .or_else(|| paths.first())
+            });
+        collect::scan_blob(
+            &mut self.matcher,
+            self.collector,
+            id,
+            data,
+            path.map(|p| p.as_slice()),
+        );
     }
 }
 
@@ -337,6 +357,7 @@ pub fn scan_repository(
     let visitor = GitVisitor {
         matcher: Matcher::new(Arc::clone(&cfg.rules)),
         collector: &collector,
+        paths: None,
     };
     let opts = ReadOptions {
         max_size: cfg.max_file_size,
@@ -414,10 +435,12 @@ fn read_introduced(
     introduced: Vec<keysnare_git::Introduced>,
 ) -> keysnare_git::ScanReport {
     let mut ids: Vec<BlobId> = Vec::with_capacity(introduced.len());
+    let mut paths: HashMap<BlobId, Vec<BString>> = HashMap::new();
     {
         let mut c = collector.lock().expect("collector");
         for i in introduced {
             ids.push(i.blob);
+            paths.entry(i.blob).or_default().push(i.path.clone());
             let place = match i.commit {
                 Some(commit) => Provenance::Commit {
                     path: i.path,
@@ -430,6 +453,10 @@ fn read_introduced(
     }
     ids.sort();
     ids.dedup();
+    let visitor = GitVisitor {
+        paths: Some(Arc::new(paths)),
+        ..visitor
+    };
     repo.read_blobs(&ids, opts, visitor)
 }
 

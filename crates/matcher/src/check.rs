@@ -22,9 +22,18 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
                 message,
             })
         };
+        // A file rule (`files`) reads whole files selected by path: its examples are file
+        // contents, checked with that rule alone.
+        let scan = |m: &mut Matcher, text: &[u8], found: &mut Vec<keysnare_types::Match>| {
+            if rule.is_file_rule() {
+                m.scan_rule(ri, text, found);
+            } else {
+                m.scan(text, found);
+            }
+        };
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();
-            matcher.scan(ex.as_bytes(), &mut found);
+            scan(&mut matcher, ex.as_bytes(), &mut found);
             if !found
                 .iter()
                 .any(|m| m.rule == ri && m.checksum != Some(Checksum::Invalid))
@@ -38,7 +47,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         }
         for (i, ex) in rule.negative_examples.iter().enumerate() {
             found.clear();
-            matcher.scan(ex.as_bytes(), &mut found);
+            scan(&mut matcher, ex.as_bytes(), &mut found);
             // A secret that fails its rule's checksum is not reported at the default
             // confidence: a negative example may be one.
             if let Some(m) = found

@@ -218,6 +218,24 @@ impl Matcher {
         self.encoded_hits = encoded_hits;
     }
 
+    /// Appends to `out` the matches of the rules that read the file at `path` whole
+    /// (`files` globs, such as Rails' `config/master.key`), sorted like [`Matcher::scan`].
+    pub fn scan_file_rules(&mut self, path: &[u8], hay: &[u8], out: &mut Vec<Match>) {
+        let rules = Arc::clone(&self.rules);
+        let first = out.len();
+        for ri in rules.file_rules_for(path) {
+            self.confirm(&rules, ri, hay, 0, hay.len(), out);
+        }
+        out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+    }
+
+    /// Appends to `out` the matches of rule `ri` alone over all of `hay` (for a rule's
+    /// self-tests).
+    pub fn scan_rule(&mut self, ri: usize, hay: &[u8], out: &mut Vec<Match>) {
+        let rules = Arc::clone(&self.rules);
+        self.confirm(&rules, ri, hay, 0, hay.len(), out);
+    }
+
     /// Opens or grows the window of every rule of keyword `pid`, found at `start..end`.
     fn keyword_hit(
         &mut self,

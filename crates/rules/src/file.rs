@@ -41,6 +41,8 @@ pub(crate) struct RawRule {
     pub allowlist: RawAllowlist,
     pub checksum: Option<ChecksumKind>,
     pub strong_value_confidence: Option<Confidence>,
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 #[derive(Default, Deserialize)]

@@ -158,6 +158,8 @@ pub struct RuleSet {
     keyword_text: Vec<Vec<u8>>,
     /// Matches below this confidence are dropped (those that fail their rule's checksum).
     min_confidence: keysnare_types::Confidence,
+    /// Rules that read whole files selected by path (`files`).
+    file_rules: Vec<usize>,
 }
 
 /// The patterns of the keyword automaton and the automaton, once built; and the quick
@@ -368,7 +370,25 @@ impl RuleSet {
             keyword_rules,
             keyword_text,
             min_confidence: keysnare_types::Confidence::Low,
-        })
+            file_rules: Vec::new(),
+        }
+        .with_file_rules())
+    }
+
+    fn with_file_rules(mut self) -> RuleSet {
+        self.file_rules = (0..self.rules.len())
+            .filter(|&i| self.rules[i].is_file_rule())
+            .collect();
+        self
+    }
+
+    /// The rules that read the file at `path` whole (`files` globs).
+    pub fn file_rules_for(&self, path: &[u8]) -> Vec<usize> {
+        self.file_rules
+            .iter()
+            .copied()
+            .filter(|&i| self.rules[i].applies_to_file(path))
+            .collect()
     }
 
     /// Drops matches below `confidence` (low by default: every match is kept). The rules'
@@ -674,7 +694,7 @@ mod default_pack_tests {
                             r.checksum,
                             r.strong_value_confidence,
                         ),
-                        &r.references,
+                        (&r.references, &r.files),
                         &r.remediation,
                         &r.tags,
                         &r.examples,

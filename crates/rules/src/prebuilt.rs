@@ -26,6 +26,7 @@ pub(crate) struct Prebuilt {
     pub tags: &'static [&'static str],
     pub checksum: Option<ChecksumKind>,
     pub strong_value_confidence: Option<Confidence>,
+    pub files: &'static [&'static str],
     pub examples: &'static [&'static str],
     pub negative_examples: &'static [&'static str],
     pub line: usize,
@@ -65,6 +66,8 @@ impl Prebuilt {
             tags: strings(self.tags),
             checksum: self.checksum,
             strong_value_confidence: self.strong_value_confidence,
+            files: strings(self.files),
+            files_glob: OnceLock::new(),
             examples: strings(self.examples),
             negative_examples: strings(self.negative_examples),
             origin: Origin {

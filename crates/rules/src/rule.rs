@@ -60,6 +60,11 @@ pub struct Rule {
     /// The confidence of a match whose secret looks machine-made or is a strong password
     /// (see `keysnare_matcher::looks_strong`), when that is more than `confidence`.
     pub strong_value_confidence: Option<Confidence>,
+    /// Path globs of the files this rule reads whole (a file that is itself the secret,
+    /// such as Rails' `config/master.key`); such a rule needs no keyword and runs only on
+    /// files whose path matches, in directory, `--staged` and `--range` scans.
+    pub files: Vec<String>,
+    pub(crate) files_glob: std::sync::OnceLock<Option<GlobSet>>,
     /// Texts that must match.
     pub examples: Vec<String>,
     /// Texts that must not match.
@@ -177,6 +182,24 @@ impl Rule {
         self.regex
             .get_or_init(|| build_regex(&self.pattern).ok())
             .as_ref()
+    }
+
+    /// Whether this rule reads whole files selected by path (`files`).
+    pub fn is_file_rule(&self) -> bool {
+        !self.files.is_empty()
+    }
+
+    /// Whether `path` (repository- or scan-relative, `/`-separated) is one of the files
+    /// this rule reads whole.
+    pub fn applies_to_file(&self, path: &[u8]) -> bool {
+        if self.files.is_empty() {
+            return false;
+        }
+        let glob = self
+            .files_glob
+            .get_or_init(|| build_globs(&self.files).ok());
+        glob.as_ref()
+            .is_some_and(|g| g.is_match(std::path::Path::new(&*String::from_utf8_lossy(path))))
     }
 
     /// The highest confidence a match of this rule can have.
@@ -378,6 +401,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
                 keyword_forms.extend(kws.iter().cloned());
                 (kws, true)
             }
+            // A file rule is selected by its path: it needs no keyword.
+            None if !raw.files.is_empty() => (Vec::new(), true),
             None => {
                 problems.push(format!(
                     "no keywords: the pattern has no literal prefix of at least {MIN_DERIVED_KEYWORD_LEN} bytes on every branch, so give `keywords`"
@@ -430,6 +455,10 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     fragments.sort();
     fragments.dedup();
 
+    if let Err(e) = build_globs(&raw.files) {
+        problems.push(e);
+    }
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -450,6 +479,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         tags: raw.tags,
         checksum: raw.checksum,
         strong_value_confidence: raw.strong_value_confidence,
+        files: raw.files,
+        files_glob: std::sync::OnceLock::new(),
         examples: raw.examples,
         negative_examples: raw.negative_examples,
         origin,
@@ -459,6 +490,19 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         max_len,
         allow,
     })
+}
+
+/// One glob set over `globs` (`**` crosses folders, `*` does not).
+fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob = GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("files glob {g:?}: {e}"))?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| format!("files globs: {e}"))
 }
 
 /// The index of the capture group named `name`.
