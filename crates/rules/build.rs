@@ -116,7 +116,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
          pattern: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
-         tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, \
+         tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, single_line: {}, \
          allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
         r.id,
         r.name,
@@ -151,6 +151,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
         r.origin.line,
         r.secret_group,
         r.max_len,
+        r.single_line,
         strs(&r.allow.regexes),
         strs(&r.allow.matches),
         bytes(&r.allow.stopwords),

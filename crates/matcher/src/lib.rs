@@ -247,9 +247,20 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         for &ri in rules.rules_for_keyword(pid) {
-            let max_len = rules.rule(ri).max_len;
-            let ws = end.saturating_sub(max_len);
-            let we = hay.len().min(start.saturating_add(max_len));
+            let rule = rules.rule(ri);
+            let max_len = rule.max_len;
+            let mut ws = end.saturating_sub(max_len);
+            let mut we = hay.len().min(start.saturating_add(max_len));
+            if rule.single_line {
+                // No match of this rule crosses a line feed, and each holds this keyword:
+                // the keyword's line is enough.
+                if let Some(i) = memchr::memrchr(b'\n', &hay[ws..start]) {
+                    ws += i + 1;
+                }
+                if let Some(i) = memchr::memchr(b'\n', &hay[end..we]) {
+                    we = end + i;
+                }
+            }
             match &mut self.open[ri] {
                 Some((_, open_end)) if ws <= *open_end => *open_end = we.max(*open_end),
                 slot => {

@@ -701,7 +701,7 @@ mod default_pack_tests {
                         &r.negative_examples,
                         &r.origin,
                         r.secret_group,
-                        r.max_len,
+                        (r.max_len, r.single_line),
                         (
                             &r.allow.regexes,
                             &r.allow.matches,

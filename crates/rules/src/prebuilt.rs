@@ -32,6 +32,7 @@ pub(crate) struct Prebuilt {
     pub line: usize,
     pub secret_group: usize,
     pub max_len: usize,
+    pub single_line: bool,
     pub allow_regexes: &'static [&'static str],
     pub allow_matches: &'static [&'static str],
     pub allow_stopwords: &'static [&'static [u8]],
@@ -82,6 +83,7 @@ impl Prebuilt {
             regex: OnceLock::new(),
             secret_group: self.secret_group,
             max_len: self.max_len,
+            single_line: self.single_line,
             allow: Allowlist {
                 regexes: strings(self.allow_regexes),
                 matches: strings(self.allow_matches),

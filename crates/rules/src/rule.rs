@@ -79,6 +79,9 @@ pub struct Rule {
     pub secret_group: usize,
     /// The longest possible match, in bytes.
     pub max_len: usize,
+    /// Whether no match can hold a line feed: the matcher then clips the window around a
+    /// keyword to the keyword's line.
+    pub single_line: bool,
     /// The rule's own allowlist.
     pub(crate) allow: Allowlist,
 }
@@ -331,6 +334,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     }
 
+    let single_line = !may_match_byte(&hir, b'\n');
     let max_len = match hir.properties().maximum_len() {
         Some(n) if n <= MAX_MATCH_LEN => n,
         Some(n) => {
@@ -447,11 +451,18 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     }
 
     // Encoded fragments of every keyword form (base64, hex, percent), in its likely case
-    // forms, so that encoded secrets are candidates too.
-    let mut fragments: Vec<(crate::encoded::Encoding, Vec<u8>)> = keyword_forms
-        .iter()
-        .flat_map(|k| crate::encoded::fragments(k))
-        .collect();
+    // forms, so that encoded secrets are candidates too. Not for the generic key/value
+    // rules (those that raise strong values): their hundreds of key spellings would
+    // multiply the automaton's patterns by ten for little gain.
+    let mut fragments: Vec<(crate::encoded::Encoding, Vec<u8>)> =
+        if raw.strong_value_confidence.is_some() {
+            Vec::new()
+        } else {
+            keyword_forms
+                .iter()
+                .flat_map(|k| crate::encoded::fragments(k))
+                .collect()
+        };
     fragments.sort();
     fragments.dedup();
 
@@ -488,8 +499,30 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         regex,
         secret_group,
         max_len,
+        single_line,
         allow,
     })
+}
+
+/// Whether some match of `hir` can hold `byte`.
+fn may_match_byte(hir: &regex_syntax::hir::Hir, byte: u8) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&byte),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= byte && byte <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().any(|r| {
+            u32::from(r.start()) <= u32::from(byte) && u32::from(byte) <= u32::from(r.end())
+        }),
+        HirKind::Repetition(r) => r.max != Some(0) && may_match_byte(&r.sub, byte),
+        HirKind::Capture(c) => may_match_byte(&c.sub, byte),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().any(|h| may_match_byte(h, byte))
+        }
+    }
 }
 
 /// One glob set over `globs` (`**` crosses folders, `*` does not).
@@ -606,6 +639,16 @@ mod tests {
     fn no_keywords_without_a_prefix() {
         assert!(derive_keywords(&hir(r"[a-z]{3}(x)")).is_none());
         assert!(derive_keywords(&hir(r"(?:ab|xyz)([^x]{3})")).is_none());
+    }
+
+    #[test]
+    fn single_line_patterns() {
+        assert!(!may_match_byte(&hir(r"(?m)^key=(\w{8})[ \t]*$"), b'\n'));
+        assert!(!may_match_byte(&hir(r"a[^\r\n]{0,9}(b)"), b'\n'));
+        assert!(may_match_byte(&hir(r"a\s{0,3}(b)"), b'\n'));
+        assert!(may_match_byte(&hir(r"a[^x]{0,3}(b)"), b'\n'));
+        assert!(may_match_byte(&hir(r"(?s)a.{0,3}(b)"), b'\n'));
+        assert!(!may_match_byte(&hir(r"a.{0,3}(b)"), b'\n'));
     }
 
     #[test]
