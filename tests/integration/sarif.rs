@@ -356,3 +356,32 @@ fn junit_is_well_formed_with_one_case_per_finding() {
         0
     );
 }
+
+/// A limit that cut a file short (`--max-findings`) is said in the SARIF run's
+/// notifications, with the path and the numbers.
+#[test]
+fn sarif_says_what_a_limit_cut_short() {
+    let t = Tree::new();
+    let body: String = (0..30u64)
+        .map(|i| format!("K{i}={}\n", aws_key_id(2000 + i)))
+        .collect();
+    t.write("many.env", body);
+    let out = keysnare()
+        .arg("scan")
+        .arg(t.path())
+        .args(["--format", "sarif", "--max-findings", "10"])
+        .output()
+        .unwrap();
+    let doc = json(&out.stdout);
+    let notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| {
+            let text = n["message"]["text"].as_str().unwrap_or("");
+            text.contains("many.env") && text.contains("30 matches; only the first 10")
+        }),
+        "{notes:#?}"
+    );
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 10);
+}

@@ -404,11 +404,19 @@ pub fn write_sarif(
             "message": {"text": with_period(&format!("Not scanned: {path}: {message}"))}
         }));
     }
-    let skipped = report.summary.skipped.len();
-    if skipped > 0 {
+    // Each input a limit skipped or cut short (size cap, --max-findings), the first 100.
+    const LISTED: usize = 100;
+    for (path, reason) in report.summary.skipped.iter().take(LISTED) {
         notifications.push(json!({
             "level": "note",
-            "message": {"text": format!("{skipped} inputs were skipped by policy (size cap); `keysnare scan -v` lists them.")}
+            "message": {"text": with_period(&format!("Skipped or cut short: {path}: {reason}"))}
+        }));
+    }
+    let skipped = report.summary.skipped.len();
+    if skipped > LISTED {
+        notifications.push(json!({
+            "level": "note",
+            "message": {"text": format!("{skipped} inputs in all were skipped or cut short by a limit; `keysnare scan -v` lists them.")}
         }));
     }
 
