@@ -703,3 +703,46 @@ fn max_findings_caps_the_matches_of_one_file() {
         .unwrap();
     assert_eq!(json(&out.stdout)["findings"].as_array().unwrap().len(), 50);
 }
+
+/// A file that takes longer than `--max-scan-time` keeps what was found until then and is
+/// listed as cut short (0 s: the limit hits at the first check, after 1,024 keyword hits).
+#[test]
+fn max_scan_time_cuts_a_slow_file_short() {
+    let t = Tree::new();
+    let body: String = (0..3000u64)
+        .map(|i| format!("K{i}={}\n", aws_key_id(3000 + i)))
+        .collect();
+    t.write("slow.env", body);
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--max-findings", "100000"])
+        .args(["--max-scan-time", "0"])
+        .arg(t.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    let found = doc["findings"].as_array().unwrap().len();
+    assert!(found > 0 && found < 3000, "{found} findings");
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{doc}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("slow.env"));
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("longer than --max-scan-time"),
+        "{doc}"
+    );
+    // Without the limit every key is found.
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--max-findings", "100000"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&out.stdout)["findings"].as_array().unwrap().len(),
+        3000
+    );
+}

@@ -143,6 +143,7 @@ impl ScanArgs {
             baseline: None,
             max_file_size: b.max_file_size,
             max_findings: None,
+            max_scan_time: None,
             config: b.config.clone(),
             confidence: None,
             show_secrets: false,
@@ -217,6 +218,10 @@ pub struct ScanArgs {
     /// input) is listed as skipped with the number found [default: 1000]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_findings: Option<u64>,
+    /// Stop scanning one file or blob after SECONDS (what was found is kept, and the input
+    /// is listed as cut short); 0 stops at the first check [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub max_scan_time: Option<u64>,
     /// Read settings from FILE instead of `.keysnare.toml` at the root of what is scanned
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

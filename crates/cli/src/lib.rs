@@ -180,6 +180,10 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         excludes,
         read_ignore_file: !args.no_ignore_file,
         baseline: args.baseline.clone(),
+        max_blob_time: Some(args.max_scan_time.map_or(
+            keysnare_engine::DEFAULT_MAX_BLOB_TIME,
+            std::time::Duration::from_secs,
+        )),
         max_matches_per_blob: args
             .max_findings
             .map_or(keysnare_engine::DEFAULT_MAX_MATCHES_PER_BLOB, |n| {
@@ -469,6 +473,9 @@ fn skip_reason(r: &SkipReason) -> String {
         ),
         SkipReason::NotRegular => "not a regular file (FIFO, socket or device)".to_string(),
         SkipReason::Symlink => "symbolic link (not followed)".to_string(),
+        SkipReason::TimeLimit { seconds } => format!(
+            "scanning took longer than --max-scan-time ({seconds} s); what was found until then is reported"
+        ),
         SkipReason::TooManyMatches { found, kept } => {
             format!("{found} matches; only the first {kept} are reported (--max-findings)")
         }

@@ -106,6 +106,7 @@ pub struct Collector {
     pub(crate) errors: Vec<ScanError>,
     /// Matches kept per blob at most (the rest are counted in `skipped`).
     pub(crate) max_matches_per_blob: usize,
+
     pub(crate) files: u64,
     pub(crate) bytes: u64,
     pub(crate) bytes_scanned: u64,
@@ -125,6 +126,7 @@ impl Collector {
             skipped: Vec::new(),
             errors: Vec::new(),
             max_matches_per_blob: usize::MAX,
+
             files: 0,
             bytes: 0,
             bytes_scanned: 0,
@@ -318,6 +320,16 @@ pub(crate) fn scan_blob(
 ) {
     let mut found = Vec::new();
     matcher.scan(data, &mut found);
+    if matcher.timed_out() {
+        let seconds = matcher.time_limit().map_or(0, |l| l.as_secs());
+        collector.lock().expect("collector").skipped.push(Skipped {
+            path: path.map_or_else(
+                || format!("blob {id}"),
+                |p| String::from_utf8_lossy(p).into_owned(),
+            ),
+            reason: SkipReason::TimeLimit { seconds },
+        });
+    }
     if let Some(path) = path {
         let before = found.len();
         matcher.scan_file_rules(path, data, &mut found);

@@ -37,6 +37,16 @@ pub use ignorefile::{
 };
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 
+/// A matcher for `cfg`'s rules with its per-blob time limit.
+fn matcher_for(cfg: &ScanConfig) -> Matcher {
+    let mut m = Matcher::new(Arc::clone(&cfg.rules));
+    m.set_time_limit(cfg.max_blob_time);
+    m
+}
+
+/// Time allowed to scan one file or blob by default (`--max-scan-time`).
+pub const DEFAULT_MAX_BLOB_TIME: Duration = Duration::from_secs(60);
+
 /// Matches kept per file or blob by default (`--max-findings`).
 pub const DEFAULT_MAX_MATCHES_PER_BLOB: usize = 1000;
 
@@ -70,6 +80,9 @@ pub struct ScanConfig {
     pub baseline: Option<PathBuf>,
     /// Matches kept per file or blob at most; more are counted in the skipped list.
     pub max_matches_per_blob: usize,
+    /// Time allowed to scan one file or blob; one that takes longer keeps what was found
+    /// and is counted in the skipped list. `None`: no limit.
+    pub max_blob_time: Option<Duration>,
 }
 
 impl ScanConfig {
@@ -85,6 +98,7 @@ impl ScanConfig {
             progress: None,
             baseline: None,
             max_matches_per_blob: DEFAULT_MAX_MATCHES_PER_BLOB,
+            max_blob_time: Some(DEFAULT_MAX_BLOB_TIME),
         }
     }
 }
@@ -216,7 +230,7 @@ fn walk_into(
     };
     let progress = cfg.progress.as_deref();
     walk.run(|| {
-        let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
+        let mut matcher = matcher_for(cfg);
         move |event: Event| match event {
             Event::File { path, data } => {
                 if let Some(p) = progress {
@@ -273,7 +287,7 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
             })
         }
         Ok(_) => {
-            let mut matcher = Matcher::new(Arc::clone(&cfg.rules));
+            let mut matcher = matcher_for(cfg);
             collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data, false);
         }
     }
@@ -287,6 +301,7 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
 fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
     let mut c = Collector::new(Arc::clone(&cfg.rules));
     c.max_matches_per_blob = cfg.max_matches_per_blob;
+
     if let Some(b) = &cfg.baseline {
         c.add_exclusions(Arc::new(Exclusions::baseline(b)?));
     }
@@ -355,7 +370,7 @@ pub fn scan_repository(
         .expect("collector")
         .set_repo_exclusions(Arc::clone(&exclusions));
     let visitor = GitVisitor {
-        matcher: Matcher::new(Arc::clone(&cfg.rules)),
+        matcher: matcher_for(cfg),
         collector: &collector,
         paths: None,
     };

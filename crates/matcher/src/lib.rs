@@ -85,6 +85,12 @@ pub struct Matcher {
     encoded_hits: Vec<(usize, usize, u8)>,
     /// Which keyword search to run.
     path: KeywordPath,
+    /// Time allowed per input (`set_time_limit`); when the current input must be done, and
+    /// whether it ran out.
+    time_limit: Option<std::time::Duration>,
+    deadline: Option<std::time::Instant>,
+    timed_out: bool,
+    hits_since_check: u32,
 }
 
 /// How a [`Matcher`] finds keywords. Every choice gives the same matches; they differ
@@ -107,7 +113,10 @@ pub const QUICK_PATH_LIMIT: usize = 1 << 20;
 impl Clone for Matcher {
     /// A matcher for the same rules with fresh scratch space (for another worker).
     fn clone(&self) -> Matcher {
-        Matcher::new(Arc::clone(&self.rules))
+        let mut m = Matcher::new(Arc::clone(&self.rules));
+        m.path = self.path;
+        m.time_limit = self.time_limit;
+        m
     }
 }
 
@@ -122,7 +131,44 @@ impl Matcher {
             touched: Vec::new(),
             encoded_hits: Vec::new(),
             path: KeywordPath::Auto,
+            time_limit: None,
+            deadline: None,
+            timed_out: false,
+            hits_since_check: 0,
         }
+    }
+
+    /// Limits the time [`Matcher::scan`] spends on one input: it stops following keyword
+    /// hits once `limit` has passed (checked every 1,024 hits), keeping what it found.
+    /// `None` (the default) lifts the limit.
+    pub fn set_time_limit(&mut self, limit: Option<std::time::Duration>) {
+        self.time_limit = limit;
+    }
+
+    /// The time limit per input.
+    pub fn time_limit(&self) -> Option<std::time::Duration> {
+        self.time_limit
+    }
+
+    /// Whether the last [`Matcher::scan`] stopped at the time limit.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    fn out_of_time(&mut self) -> bool {
+        if self.timed_out {
+            return true;
+        }
+        let Some(deadline) = self.deadline else {
+            return false;
+        };
+        self.hits_since_check += 1;
+        if self.hits_since_check < 1024 {
+            return false;
+        }
+        self.hits_since_check = 0;
+        self.timed_out = std::time::Instant::now() >= deadline;
+        self.timed_out
     }
 
     /// Chooses how keywords are found (for tests and benchmarks; the default is
@@ -143,6 +189,9 @@ impl Matcher {
     /// total size of the merged windows. Line and column are not computed here (see
     /// [`Locator`]): most inputs have no match, and they pay nothing for it.
     pub fn scan(&mut self, hay: &[u8], out: &mut Vec<Match>) {
+        self.deadline = self.time_limit.map(|l| std::time::Instant::now() + l);
+        self.timed_out = false;
+        self.hits_since_check = 0;
         self.scan_depth(hay, out, 0, &mut DecodeBudget::new());
     }
 
@@ -166,6 +215,9 @@ impl Matcher {
         };
         if let Some(automaton) = full {
             for hit in automaton.find_overlapping_iter(hay) {
+                if self.out_of_time() {
+                    break;
+                }
                 let pid = hit.pattern().as_usize();
                 if let Some((fragment, kinds)) = rules.encoded_fragment(pid) {
                     if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
@@ -180,6 +232,9 @@ impl Matcher {
                 rules.note_quick_scan(hay.len());
             }
             for hit in rules.plain_keyword_automaton().find_overlapping_iter(hay) {
+                if self.out_of_time() {
+                    break;
+                }
                 let pid = hit.pattern().as_usize();
                 self.keyword_hit(&rules, pid, hit.start(), hit.end(), hay, out);
             }
@@ -208,7 +263,7 @@ impl Matcher {
         out[first..].sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         let tail = out.split_off(first);
         out.extend(one_rule_per_secret(&rules, tail));
-        if !encoded_hits.is_empty() {
+        if !encoded_hits.is_empty() && !self.timed_out {
             let decoded = decode::scan_encoded(self, hay, &encoded_hits, depth, budget);
             if !decoded.is_empty() {
                 out.extend(decoded);

@@ -59,6 +59,11 @@ pub enum SkipReason {
         /// Matches kept (the cap).
         kept: usize,
     },
+    /// Scanned until the per-blob time limit: the matches found until then are kept.
+    TimeLimit {
+        /// The limit, in seconds.
+        seconds: u64,
+    },
 }
 
 /// What the walk found at one path.
