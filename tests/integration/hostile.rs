@@ -1159,3 +1159,59 @@ severity = "high"
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("acme.huge: pattern is too large"), "{text}");
 }
+
+/// The blobs a range names are checked against their id: a damaged packed entry that
+/// still inflates is reported, not scanned as it comes out.
+#[test]
+fn damaged_packed_blob_in_a_range_is_an_error() {
+    let t = Tree::new();
+    let repo = t.path().join("range-damaged");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "# range\n").unwrap();
+    git(&repo, &["add", "README.md"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    std::fs::write(
+        repo.join("history.env"),
+        format!("TOKEN={}\n", github_token(9301)),
+    )
+    .unwrap();
+    git(&repo, &["add", "history.env"]);
+    git(&repo, &["commit", "-q", "-m", "second"]);
+    git(&repo, &["repack", "-q", "-a", "-d"]);
+    let blob = git_stdout(&repo, &["rev-parse", "HEAD:history.env"]);
+    let pack_dir = repo.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let pack = idx.with_extension("pack");
+    let offsets = pack_offsets(&repo, &idx);
+    let at = offsets.iter().position(|(_, id)| *id == blob).unwrap();
+    let start = offsets[at].0 as usize;
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let end = offsets
+        .iter()
+        .map(|(o, _)| *o as usize)
+        .filter(|o| *o > start)
+        .min()
+        .unwrap_or(bytes.len() - 20);
+    // Keep the entry header and the zlib header; clobber the deflate data.
+    for b in &mut bytes[start + 4..end - 2] {
+        *b = 0xAA;
+    }
+    overwrite(&pack, &bytes);
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--range"),
+        OsStr::new("HEAD~1..HEAD"),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.paths().is_empty(), "{:?}", o.places());
+    assert!(
+        o.errors().iter().any(|e| e.contains(&blob)),
+        "{:#?}",
+        o.errors()
+    );
+}
