@@ -289,3 +289,50 @@ fn secrets_appear_nowhere_without_show_secrets() {
         .code(1)
         .stdout(predicates::str::contains(aws.as_str()));
 }
+
+/// With `KEYSNARE_FINGERPRINT_KEY`, fingerprints are keyed: stable under one key, different
+/// without it or under another, and ignore entries made under the key work under it.
+#[test]
+fn fingerprints_are_keyed_when_a_key_is_given() {
+    let t = Tree::new();
+    t.write("k.env", format!("K={}\n", aws_key_id(960)));
+    let fingerprint = |key: Option<&str>| {
+        let mut cmd = keysnare();
+        if let Some(k) = key {
+            cmd.env("KEYSNARE_FINGERPRINT_KEY", k);
+        } else {
+            cmd.env_remove("KEYSNARE_FINGERPRINT_KEY");
+        }
+        let out = cmd
+            .arg("scan")
+            .arg(t.path())
+            .args(["--no-git", "-f", "json"])
+            .output()
+            .unwrap();
+        json(&out.stdout)["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let plain = fingerprint(None);
+    let keyed = fingerprint(Some("team-secret-1"));
+    assert_ne!(plain, keyed);
+    assert_eq!(keyed, fingerprint(Some("team-secret-1")));
+    assert_ne!(keyed, fingerprint(Some("team-secret-2")));
+    // An ignore entry made under the key accepts the finding under the key only.
+    t.write(".keysnareignore", format!("{keyed}\n"));
+    keysnare()
+        .env("KEYSNARE_FINGERPRINT_KEY", "team-secret-1")
+        .arg("scan")
+        .arg(t.path())
+        .arg("--no-git")
+        .assert()
+        .code(0);
+    keysnare()
+        .env_remove("KEYSNARE_FINGERPRINT_KEY")
+        .arg("scan")
+        .arg(t.path())
+        .arg("--no-git")
+        .assert()
+        .code(1);
+}

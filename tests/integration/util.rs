@@ -9,6 +9,7 @@ use assert_cmd::Command;
 pub fn keysnare() -> Command {
     let mut c = Command::cargo_bin("keysnare").expect("binary");
     c.env_remove("NO_COLOR");
+    c.env_remove("KEYSNARE_FINGERPRINT_KEY");
     c
 }
 

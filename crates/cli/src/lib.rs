@@ -33,6 +33,9 @@ pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: an error.
 pub const EXIT_ERROR: i32 = 2;
 
+/// The environment variable that holds the fingerprint key.
+pub const FINGERPRINT_KEY_ENV: &str = "KEYSNARE_FINGERPRINT_KEY";
+
 /// Runs the command line in `std::env::args` and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -47,6 +50,11 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // A team's fingerprint key (docs/SECURITY.md): fingerprints become keyed hashes that
+    // nobody without the key can test guessed secrets against.
+    if let Some(key) = std::env::var_os(FINGERPRINT_KEY_ENV).filter(|k| !k.is_empty()) {
+        keysnare_types::Fingerprint::set_key(key.as_encoded_bytes());
+    }
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Rules { command } => rules(command),

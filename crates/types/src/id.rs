@@ -54,16 +54,71 @@ impl fmt::Debug for BlobId {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 16]);
 
+/// The key of keyed fingerprints, set once per process ([`Fingerprint::set_key`]).
+static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// HMAC-SHA256 (RFC 2104) of the parts of a message.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&sha2::Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = sha2::Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    for p in parts {
+        inner.update(p);
+    }
+    let mut outer = sha2::Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
 impl Fingerprint {
-    /// The fingerprint of `secret` found by rule `rule_id`.
+    /// Keys every fingerprint this process computes from now on with `key` (a secret the
+    /// team shares, such as `KEYSNARE_FINGERPRINT_KEY` in CI and developers' shells):
+    /// fingerprints become HMAC-SHA256 under the key, which nobody without it can test
+    /// guessed secrets against. Returns `false` (and changes nothing) when a key was set
+    /// already.
+    pub fn set_key(key: &[u8]) -> bool {
+        FINGERPRINT_KEY.set(key.to_vec()).is_ok()
+    }
+
+    /// Whether fingerprints are keyed in this process.
+    pub fn is_keyed() -> bool {
+        FINGERPRINT_KEY.get().is_some()
+    }
+
+    /// The fingerprint of `secret` found by rule `rule_id`: the first 128 bits of SHA-256
+    /// over a versioned, length-prefixed encoding of both (`v1`), or, when a key is set,
+    /// of HMAC-SHA256 under the key (`v2`).
     pub fn of(rule_id: &str, secret: &[u8]) -> Fingerprint {
-        let mut h = sha2::Sha256::new();
-        h.update(b"keysnare fingerprint v1\0");
-        h.update((rule_id.len() as u64).to_le_bytes());
-        h.update(rule_id.as_bytes());
-        h.update((secret.len() as u64).to_le_bytes());
-        h.update(secret);
-        let digest = h.finalize();
+        let rule_len = (rule_id.len() as u64).to_le_bytes();
+        let secret_len = (secret.len() as u64).to_le_bytes();
+        let digest: [u8; 32] = match FINGERPRINT_KEY.get() {
+            Some(key) => hmac_sha256(
+                key,
+                &[
+                    b"keysnare fingerprint v2\0",
+                    &rule_len,
+                    rule_id.as_bytes(),
+                    &secret_len,
+                    secret,
+                ],
+            ),
+            None => {
+                let mut h = sha2::Sha256::new();
+                h.update(b"keysnare fingerprint v1\0");
+                h.update(rule_len);
+                h.update(rule_id.as_bytes());
+                h.update(secret_len);
+                h.update(secret);
+                h.finalize().into()
+            }
+        };
         let mut out = [0u8; 16];
         out.copy_from_slice(&digest[..16]);
         Fingerprint(out)
@@ -137,6 +192,26 @@ fn decode_hex(s: &str, out: &mut [u8]) -> Result<(), ParseIdError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        let mac = hmac_sha256(&[0x0b; 20], &[b"Hi ", b"There"]);
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        // A key longer than the block is hashed first (RFC 4231, test case 6).
+        let mac = hmac_sha256(
+            &[0xaa; 131],
+            &[b"Test Using Larger Than Block-Size Key - Hash Key First"],
+        );
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
     use super::*;
 
     #[test]
