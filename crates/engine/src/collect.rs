@@ -318,17 +318,22 @@ pub(crate) fn scan_blob(
     data: &[u8],
     path: Option<&[u8]>,
 ) {
+    let skipped = |reason| Skipped {
+        path: path.map_or_else(
+            || format!("blob {id}"),
+            |p| String::from_utf8_lossy(p).into_owned(),
+        ),
+        reason,
+    };
     let mut found = Vec::new();
     matcher.scan(data, &mut found);
     if matcher.timed_out() {
         let seconds = matcher.time_limit().map_or(0, |l| l.as_secs());
-        collector.lock().expect("collector").skipped.push(Skipped {
-            path: path.map_or_else(
-                || format!("blob {id}"),
-                |p| String::from_utf8_lossy(p).into_owned(),
-            ),
-            reason: SkipReason::TimeLimit { seconds },
-        });
+        collector
+            .lock()
+            .expect("collector")
+            .skipped
+            .push(skipped(SkipReason::TimeLimit { seconds }));
     }
     if let Some(path) = path {
         let before = found.len();
@@ -337,30 +342,24 @@ pub(crate) fn scan_blob(
             found.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         }
     }
-    if !found.is_empty() {
-        let cap = collector.lock().expect("collector").max_matches_per_blob;
-        if found.len() > cap {
-            // A generated or hostile file of countless candidates: the first ones say
-            // enough, and the report stays bounded.
-            let total = found.len();
-            found.truncate(cap);
-            collector.lock().expect("collector").skipped.push(Skipped {
-                path: path.map_or_else(
-                    || format!("blob {id}"),
-                    |p| String::from_utf8_lossy(p).into_owned(),
-                ),
-                reason: SkipReason::TooManyMatches {
-                    found: total,
-                    kept: cap,
-                },
-            });
-        }
-        let located = locate(data, &found);
-        collector
-            .lock()
-            .expect("collector")
-            .add_matches(id, located);
+    if found.is_empty() {
+        return;
     }
+    let cap = collector.lock().expect("collector").max_matches_per_blob;
+    // A generated or hostile file of countless candidates: the first ones say enough, and
+    // the report stays bounded.
+    let cut = (found.len() > cap).then(|| {
+        let total = found.len();
+        found.truncate(cap);
+        skipped(SkipReason::TooManyMatches {
+            found: total,
+            kept: cap,
+        })
+    });
+    let located = locate(data, &found);
+    let mut c = collector.lock().expect("collector");
+    c.skipped.extend(cut);
+    c.add_matches(id, located);
 }
 
 /// Names a file's content, scans it unless its blob was already scanned, and records it.

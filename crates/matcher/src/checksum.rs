@@ -38,33 +38,6 @@ fn github_crc32(secret: &[u8]) -> Option<bool> {
     Some(base62_6(crc32fast::hash(body)) == check)
 }
 
-/// Standard or URL-safe base64, padding optional.
-fn base64(text: &[u8]) -> Option<Vec<u8>> {
-    let text = text
-        .strip_suffix(b"==")
-        .or_else(|| text.strip_suffix(b"="))
-        .unwrap_or(text);
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &b in text {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// Reads an unsigned LEB128 varint.
 fn varint(data: &[u8], at: &mut usize) -> Option<usize> {
     let mut value: usize = 0;
@@ -95,7 +68,7 @@ fn field<'a>(data: &'a [u8], at: &mut usize) -> Option<(usize, &'a [u8])> {
 /// `test.pypi.org` and an identifier, caveat sections, then a 32-byte signature.
 fn pypi_macaroon(secret: &[u8]) -> Option<bool> {
     let encoded = secret.strip_prefix(b"pypi-")?;
-    let Some(data) = base64(encoded) else {
+    let Some(data) = crate::decode::decode_base64(encoded) else {
         return Some(false);
     };
     Some(parse_macaroon(&data).is_some())

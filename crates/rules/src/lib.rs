@@ -364,22 +364,17 @@ impl RuleSet {
             quick,
             fragments: fragment_table,
         });
+        let file_rules = (0..rules.len())
+            .filter(|&i| rules[i].is_file_rule())
+            .collect();
         Ok(RuleSet {
             rules,
             automaton,
             keyword_rules,
             keyword_text,
             min_confidence: keysnare_types::Confidence::Low,
-            file_rules: Vec::new(),
-        }
-        .with_file_rules())
-    }
-
-    fn with_file_rules(mut self) -> RuleSet {
-        self.file_rules = (0..self.rules.len())
-            .filter(|&i| self.rules[i].is_file_rule())
-            .collect();
-        self
+            file_rules,
+        })
     }
 
     /// The rules that read the file at `path` whole (`files` globs).

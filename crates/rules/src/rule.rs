@@ -129,16 +129,13 @@ impl Allowlist {
         let paths = if self.paths.is_empty() {
             None
         } else {
-            let mut b = GlobSetBuilder::new();
-            for p in &self.paths {
-                match GlobBuilder::new(p).literal_separator(true).build() {
-                    Ok(g) => {
-                        b.add(g);
-                    }
-                    Err(e) => problems.push(format!("allowlist path glob {p:?}: {e}")),
+            match build_globs(&self.paths, "allowlist path glob") {
+                Ok(set) => Some(set),
+                Err(p) => {
+                    problems.extend(p);
+                    None
                 }
             }
-            b.build().ok()
         };
         if problems.is_empty() {
             Ok(CompiledAllowlist {
@@ -200,7 +197,7 @@ impl Rule {
         }
         let glob = self
             .files_glob
-            .get_or_init(|| build_globs(&self.files).ok());
+            .get_or_init(|| build_globs(&self.files, "files glob").ok());
         glob.as_ref()
             .is_some_and(|g| g.is_match(std::path::Path::new(&*String::from_utf8_lossy(path))))
     }
@@ -466,8 +463,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     fragments.sort();
     fragments.dedup();
 
-    if let Err(e) = build_globs(&raw.files) {
-        problems.push(e);
+    if let Err(p) = build_globs(&raw.files, "files glob") {
+        problems.extend(p);
     }
 
     if !problems.is_empty() {
@@ -526,16 +523,22 @@ fn may_match_byte(hir: &regex_syntax::hir::Hir, byte: u8) -> bool {
 }
 
 /// One glob set over `globs` (`**` crosses folders, `*` does not).
-fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
+/// Every glob that does not parse is a problem, named `what` in its message.
+fn build_globs(globs: &[String], what: &str) -> Result<GlobSet, Vec<String>> {
     let mut b = GlobSetBuilder::new();
+    let mut problems = Vec::new();
     for g in globs {
-        let glob = GlobBuilder::new(g)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("files glob {g:?}: {e}"))?;
-        b.add(glob);
+        match GlobBuilder::new(g).literal_separator(true).build() {
+            Ok(glob) => {
+                b.add(glob);
+            }
+            Err(e) => problems.push(format!("{what} {g:?}: {e}")),
+        }
     }
-    b.build().map_err(|e| format!("files globs: {e}"))
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    b.build().map_err(|e| vec![format!("{what}s: {e}")])
 }
 
 /// The index of the capture group named `name`.
