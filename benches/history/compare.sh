@@ -8,8 +8,11 @@
 # secrets). The peers are installed from PyPI into a venv in REPO's parent directory (the bench
 # work dir); keysnare is built in release mode from this checkout. Every tool is measured with
 # /usr/bin/time -v, BENCH_RUNS times (default 3; the best wall time is kept), each with a
-# BENCH_TIMEOUT (seconds, default 5400). The table goes to benches/history/RESULTS.md and to
-# standard output; the raw reports and timings stay in WORK/compare/.
+# BENCH_TIMEOUT (seconds, default 5400). keysnare also runs once under each memory budget of
+# BENCH_BUDGETS (default "256M 384M"); its peak RSS in every run is checked against the budget
+# its report states, and the script fails when one is over. The table goes to
+# benches/history/RESULTS.md and to standard output; the raw reports and timings stay in
+# WORK/compare/.
 set -euo pipefail
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
@@ -27,6 +30,7 @@ OUT="$WORK/compare"
 RUNS="${BENCH_RUNS:-3}"
 TIMEOUT="${BENCH_TIMEOUT:-5400}"
 RESULTS="$HERE/RESULTS.md"
+BUDGETS="${BENCH_BUDGETS:-256M 384M}"
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +96,7 @@ measure() {
     echo "$rc" >"$base.rc"
     grep -E 'Elapsed|Maximum resident' "$base.time" | sed 's/^\s*/   /'
 }
-rm -f "$OUT"/{git-cat-file,keysnare,kingfisher,gitleaks}.[0-9]*
+rm -f "$OUT"/{git-cat-file,keysnare,kingfisher,gitleaks}.[0-9]* "$OUT"/keysnare-budget-*
 for ((run = 1; run <= RUNS; run++)); do
     # First also warms the page cache with the whole object database.
     measure git-cat-file "$run" bash -c 'git -C "$1" cat-file --batch-all-objects --batch --unordered | wc -c' _ "$REPO"
@@ -105,6 +109,11 @@ for ((run = 1; run <= RUNS; run++)); do
     measure gitleaks "$run" "$GITLEAKS" git "$REPO" --no-banner --report-format json \
         --report-path "$OUT/gitleaks.$run.json"
 done
+for budget in $BUDGETS; do
+    measure "keysnare-budget-$budget" 1 "$KEYSNARE" scan "$REPO" --no-worktree --format json \
+        --output "$OUT/keysnare-budget-$budget.1.json" --progress never --show-secrets \
+        --memory-budget "$budget"
+done
 
 # ---------------------------------------------------------------------------------------------
 # The table.
@@ -116,10 +125,11 @@ done
 } >"$OUT/versions.txt"
 
 python3 - "$OUT" "$MANIFEST" "$RUNS" "$BLOBS" "$BLOB_BYTES" "$COMMITS" "$PACK_BYTES" "$LOOSE" "$TIP" \
-    "$REPO" "$RESULTS" "$TIMEOUT" <<'PY'
+    "$REPO" "$RESULTS" "$TIMEOUT" "$BUDGETS" <<'PY'
 import json, os, re, subprocess, sys
 
-out, manifest, runs, blobs, blob_bytes, commits, pack, loose, tip, repo, results, timeout = sys.argv[1:13]
+out, manifest, runs, blobs, blob_bytes, commits, pack, loose, tip, repo, results, timeout, budgets = sys.argv[1:14]
+budgets = budgets.split()
 runs, blobs, blob_bytes, commits, pack, loose = map(int, (runs, blobs, blob_bytes, commits, pack, loose))
 planted = json.load(open(manifest))["secrets"]
 
@@ -237,6 +247,39 @@ for tool in ("keysnare", "kingfisher", "gitleaks"):
         desc = ", ".join(f"{s['kind']} in {s['path']}" + (f" ({', '.join(s['notes'])})" if s["notes"] else "") for s in missed[tool])
         lines.append(f"- {tool}: {desc}")
 lines.append("")
+# The memory budget: keysnare's own plan and peak (from its JSON report) against the peak RSS
+# /usr/bin/time measured, for the default budget (best run) and each BENCH_BUDGETS run.
+def mib(n):
+    return f"{n / 1048576:.0f}"
+
+over = []
+mem_rows = []
+for label, b in [("default", best.get("keysnare"))] + [
+    (bud, dict(parse_time(os.path.join(out, f"keysnare-budget-{bud}.1.time")),
+               report=os.path.join(out, f"keysnare-budget-{bud}.1.json")))
+    for bud in budgets if os.path.exists(os.path.join(out, f"keysnare-budget-{bud}.1.time"))
+]:
+    if not b or not os.path.exists(b.get("report", "")):
+        continue
+    m = json.load(open(b["report"]))["summary"].get("memory")
+    if not m:
+        continue
+    p = m["plan"]
+    rss = b["rss_kb"] * 1024
+    ok = rss <= m["budget"]
+    if not ok:
+        over.append(label)
+    doc = json.load(open(b["report"]))
+    text = "\n".join(strings(doc))
+    hits = sum(1 for s in planted if needle(s) in text)
+    mem_rows.append(f"| {label} | {mib(m['budget'])} | {mib(p['rules'])} / {mib(p['history_index'])} / {mib(p['mapped_packs'])} / {mib(p['workers'])} / {mib(p['delta_caches'])} / {mib(p['in_flight'])} | {p['threads']} | {mib(m['peak_in_flight'])} | {mib(rss)} | {'yes' if ok else '**no**'} | {b['wall']:.1f} | {hits}/{len(planted)} |")
+if mem_rows:
+    lines.append("Memory budget (`--memory-budget`): the plan keysnare reports in its JSON summary, and the peak RSS `/usr/bin/time` measured (MiB):")
+    lines.append("")
+    lines.append("| budget | plan: rules / history index / mapped packs / workers / delta caches / content in flight | threads | peak content in flight | peak RSS | within budget | wall time (s) | planted found |")
+    lines.append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    lines.extend(mem_rows)
+    lines.append("")
 lines.append("Commands (REPO is the repository above):")
 lines.append("")
 lines.append("```")
@@ -244,8 +287,11 @@ lines.append("git -C REPO cat-file --batch-all-objects --batch --unordered | wc 
 lines.append("keysnare scan REPO --no-worktree --format json --output OUT --progress never --show-secrets")
 lines.append("kingfisher scan REPO/.git --git-history full --no-validate --no-update-check --rule-cache-dir CACHE --git-repo-timeout 0 --format json --output OUT")
 lines.append("gitleaks git REPO --no-banner --report-format json --report-path OUT")
+lines.append("keysnare scan REPO --no-worktree --format json --output OUT --progress never --show-secrets --memory-budget BUDGET")
 lines.append("```")
 text = "\n".join(lines) + "\n"
 open(results, "w").write(text)
 print(text)
+if over:
+    sys.exit(f"compare.sh: peak RSS over the memory budget in: {', '.join(over)}")
 PY

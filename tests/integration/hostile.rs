@@ -631,12 +631,33 @@ fn blob_header_claiming_ten_gigabytes_is_skipped_from_its_header() {
     );
     assert!(o.errors().is_empty(), "{:?}", o.errors());
 
-    // With a cap above the claim, the blob is read and its short content is an error.
+    // With a cap above the claim, the memory budget still keeps it unread: it is more than
+    // one blob may take.
     let o = scan(&[
         repo.as_os_str(),
         OsStr::new("--no-worktree"),
         OsStr::new("--max-file-size"),
         OsStr::new("20GiB"),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let skipped = o.skipped();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0].starts_with(&format!(
+            "blob {id}: larger than the memory budget lets one file or blob take (10.0 GiB > "
+        )),
+        "{skipped:?}"
+    );
+    assert!(o.errors().is_empty(), "{:?}", o.errors());
+
+    // With a budget above the claim too, the blob is read and its short content is an error.
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--no-worktree"),
+        OsStr::new("--max-file-size"),
+        OsStr::new("20GiB"),
+        OsStr::new("--memory-budget"),
+        OsStr::new("64GiB"),
     ]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
@@ -1213,5 +1234,235 @@ fn damaged_packed_blob_in_a_range_is_an_error() {
         o.errors().iter().any(|e| e.contains(&blob)),
         "{:#?}",
         o.errors()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The memory budget: planned, enforced on what is held at once, reported.
+
+const MIB: u64 = 1 << 20;
+
+/// The `summary.memory` object of a JSON report, checked for its invariants: what the
+/// workers held never went over the allowance, and `within_budget` says whether the plan
+/// fit and the peak resident size stayed under the budget.
+fn memory_of(o: &Outcome) -> serde_json::Value {
+    let m = o.doc["summary"]["memory"].clone();
+    let plan = &m["plan"];
+    let budget = m["budget"].as_u64().expect("budget");
+    let in_flight = plan["in_flight"].as_u64().expect("in_flight");
+    let peak_in_flight = m["peak_in_flight"].as_u64().expect("peak_in_flight");
+    assert!(peak_in_flight <= in_flight, "{m:#}");
+    let planned: u64 = [
+        "rules",
+        "history_index",
+        "mapped_packs",
+        "workers",
+        "delta_caches",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| plan[k].as_u64().expect(k))
+    .sum();
+    let rss = m["peak_rss"].as_u64();
+    if cfg!(target_os = "linux") {
+        assert!(rss.is_some_and(|r| r > MIB), "{m:#}");
+    }
+    let within = planned <= budget && rss.is_none_or(|r| r <= budget);
+    assert_eq!(m["within_budget"].as_bool(), Some(within), "{m:#}");
+    m
+}
+
+/// The file names of `paths`.
+fn names(paths: BTreeSet<String>) -> BTreeSet<String> {
+    paths
+        .iter()
+        .map(|p| {
+            Path::new(p)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// A file of `size` bytes of comment lines with one AWS key on its last line.
+fn big_env(size: usize, seed: u64) -> String {
+    let tail = format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(seed));
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    let mut s = line.repeat((size - tail.len()) / line.len());
+    s.push_str(&tail);
+    s
+}
+
+#[test]
+fn memory_budget_is_planned_reported_and_kept_in_history_and_directory_scans() {
+    let t = Tree::new();
+    let repo = t.path().join("history");
+    fixture("history.sh", &repo);
+    let o = scan(&[repo.as_os_str(), OsStr::new("--threads"), OsStr::new("2")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let m = memory_of(&o);
+    assert_eq!(m["budget"].as_u64(), Some(1 << 30), "1 GiB by default");
+    assert_eq!(m["within_budget"].as_bool(), Some(true), "{m:#}");
+    assert_eq!(m["plan"]["threads"].as_u64(), Some(2));
+    assert!(m["plan"]["history_index"].as_u64() > Some(0), "{m:#}");
+    assert!(m["peak_in_flight"].as_u64() > Some(0), "{m:#}");
+
+    // From the configuration, and --memory-budget over it; a range reads no whole-history
+    // index.
+    std::fs::write(
+        repo.join(".keysnare.toml"),
+        "[scan]\nmemory_budget = \"700MiB\"\n",
+    )
+    .unwrap();
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(memory_of(&o)["budget"].as_u64(), Some(700 * MIB));
+    let o = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--memory-budget"),
+        OsStr::new("300M"),
+        OsStr::new("--range"),
+        OsStr::new("range-base..main"),
+    ]);
+    let m = memory_of(&o);
+    assert_eq!(m["budget"].as_u64(), Some(300 * MIB));
+    assert_eq!(m["plan"]["history_index"].as_u64(), Some(0), "{m:#}");
+    assert_eq!(m["within_budget"].as_bool(), Some(true), "{m:#}");
+
+    // A directory scan, and the -v line.
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-git")]);
+    let m = memory_of(&o);
+    assert_eq!(m["plan"]["mapped_packs"].as_u64(), Some(0), "{m:#}");
+    let (code, stderr) = verbose_stderr(&[repo.as_os_str(), OsStr::new("--no-git")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("keysnare: memory: peak resident ")
+            && stderr.contains(" of a 700.0 MiB budget (rules "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_or_blob_larger_than_one_may_take_is_skipped_and_listed() {
+    let t = Tree::new();
+    let big = big_env(40 * MIB as usize, 9801);
+    let small = format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(9802));
+    let repo = repo_with(
+        &t,
+        "budget",
+        &[("big.env", big), ("small.env", small.clone())],
+    );
+    let blob = String::from_utf8(git_output(&repo, &["rev-parse", "HEAD:big.env"], None).stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    // 128 MiB: 48 for the rules, 48 for the one worker, 32 MiB of content in flight (24 in
+    // a git scan, which gives a quarter to the delta-base cache).
+    let tight = [OsStr::new("--memory-budget"), OsStr::new("128M")];
+    let one = [OsStr::new("--threads"), OsStr::new("1")];
+    let reason = |limit: u64| {
+        format!(
+            "larger than the memory budget lets one file or blob take (40.0 MiB > {limit}.0 MiB; raise --memory-budget)"
+        )
+    };
+
+    // Files: the big one is never read.
+    let mut args = vec![repo.as_os_str(), OsStr::new("--no-git")];
+    args.extend(tight);
+    args.extend(one);
+    let o = scan(&args);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(names(o.paths()), BTreeSet::from(["small.env".to_string()]));
+    let big_path = repo.join("big.env");
+    assert_eq!(
+        o.skipped(),
+        vec![format!("{}: {}", big_path.display(), reason(32))]
+    );
+    let m = memory_of(&o);
+    assert_eq!(m["plan"]["in_flight"].as_u64(), Some(32 * MIB), "{m:#}");
+
+    // History, loose objects (read by id) and then packed (the delta-tree pass stops at
+    // the big object; the rest is read by id): the blob is dropped from its header.
+    for packed in [false, true] {
+        if packed {
+            git(&repo, &["gc", "-q", "--aggressive"]);
+        }
+        let mut args = vec![repo.as_os_str(), OsStr::new("--no-worktree")];
+        args.extend(tight);
+        args.extend(one);
+        let o = scan(&args);
+        assert_eq!(o.code, 1, "packed {packed}: {}", o.stderr);
+        assert_eq!(o.paths(), BTreeSet::from(["small.env".to_string()]));
+        // The allowance is a little less once packs are mapped.
+        let skipped = o.skipped();
+        assert_eq!(skipped.len(), 1, "packed {packed}: {skipped:?}");
+        let full = reason(24);
+        let (head, _) = full.split_once(" > ").unwrap();
+        assert!(
+            skipped[0].starts_with(&format!("blob {blob}: {head} > 2"))
+                && skipped[0].ends_with(" MiB; raise --memory-budget)"),
+            "packed {packed}: {skipped:?}"
+        );
+        assert!(o.errors().is_empty(), "packed {packed}: {:?}", o.errors());
+        memory_of(&o);
+    }
+
+    // With room for it, it is scanned and its key found.
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(
+        o.paths(),
+        BTreeSet::from(["big.env".to_string(), "small.env".to_string()])
+    );
+    assert!(o.skipped().is_empty(), "{:?}", o.skipped());
+}
+
+#[test]
+fn a_budget_below_what_the_scan_needs_is_a_warning_and_the_scan_goes_on() {
+    let t = Tree::new();
+    let dir = t.path().join("tree");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(9803)),
+    )
+    .unwrap();
+    let o = scan(&[
+        dir.as_os_str(),
+        OsStr::new("--memory-budget"),
+        OsStr::new("64M"),
+    ]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(names(o.paths()), BTreeSet::from(["a.env".to_string()]));
+    let m = memory_of(&o);
+    assert_eq!(m["within_budget"].as_bool(), Some(false), "{m:#}");
+    assert_eq!(m["plan"]["threads"].as_u64(), Some(1), "{m:#}");
+    assert!(
+        o.stderr.contains(
+            "keysnare: warning: the memory budget (64.0 MiB) is less than this scan needs at least (112.0 MiB"
+        ),
+        "{}",
+        o.stderr
+    );
+
+    // SARIF carries the plan and the warning.
+    let out = keysnare()
+        .args(["scan", "--format", "sarif", "--memory-budget", "64M"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let doc = json(&out.stdout);
+    let inv = &doc["runs"][0]["invocations"][0];
+    assert_eq!(
+        inv["properties"]["memory"]["budget"].as_u64(),
+        Some(64 * MIB)
+    );
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["level"] == "warning"
+            && n["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("memory budget (64.0 MiB)"))),
+        "{notes:#?}"
     );
 }

@@ -30,6 +30,7 @@ fn sarif_snapshot_of_a_directory() {
         insta::assert_json_snapshot!("sarif-directory", doc, {
             ".runs[0].originalUriBaseIds" => "[root]",
             ".runs[0].tool.driver.semanticVersion" => "[version]",
+            ".runs[0].invocations[0].properties.memory" => "[memory]",
         });
     });
 }
@@ -50,6 +51,7 @@ fn sarif_snapshot_of_history() {
         insta::assert_json_snapshot!("sarif-history", doc, {
             ".runs[0].originalUriBaseIds" => "[root]",
             ".runs[0].tool.driver.semanticVersion" => "[version]",
+            ".runs[0].invocations[0].properties.memory" => "[memory]",
         });
     });
 }

@@ -116,6 +116,10 @@ pub struct BaselineArgs {
     /// Skip files larger than SIZE
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Plan the scan's memory within SIZE [default: 1GiB, or `scan.memory_budget` of the
+    /// configuration]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
     /// Worker threads (default: one per core)
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -142,6 +146,7 @@ impl ScanArgs {
             no_ignore_file: false,
             baseline: None,
             max_file_size: b.max_file_size,
+            memory_budget: b.memory_budget,
             max_findings: None,
             max_scan_time: None,
             config: b.config.clone(),
@@ -214,6 +219,14 @@ pub struct ScanArgs {
     /// or `scan.max_file_size` of the configuration]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// Plan memory within SIZE (bytes, or with a unit: 512M, 2GiB): the rules, history
+    /// bookkeeping, mapped packs and threads get their reserves, and the rest bounds the
+    /// file and blob content held at once; a blob larger than that is skipped and listed,
+    /// fewer threads run when the budget is tight, and the summary (-v), JSON and SARIF
+    /// report the plan and the peak resident size [default: 1GiB, or `scan.memory_budget`
+    /// of the configuration]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_budget: Option<u64>,
     /// Keep at most N matches per file or blob; a file with more (generated data, a hostile
     /// input) is listed as skipped with the number found [default: 1000]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]

@@ -26,6 +26,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawScan {
     max_file_size: Option<Spanned<Size>>,
+    memory_budget: Option<Spanned<Size>>,
     format: Option<Format>,
     confidence: Option<ConfidenceLevel>,
     #[serde(default)]
@@ -61,6 +62,7 @@ pub struct Config {
     /// Its text (custom rules are parsed from it by the rule loader).
     pub text: String,
     pub max_file_size: Option<u64>,
+    pub memory_budget: Option<u64>,
     pub format: Option<Format>,
     pub confidence: Option<ConfidenceLevel>,
     pub exclude: Vec<String>,
@@ -95,22 +97,24 @@ impl Config {
                 e.message().trim()
             )
         })?;
-        let max_file_size = match raw.scan.max_file_size {
-            None => None,
-            Some(s) => {
-                let line = line_of(&text, s.span().start);
-                Some(match s.into_inner() {
-                    Size::Bytes(n) => n,
-                    Size::Text(t) => parse_size(&t).map_err(|e| {
-                        anyhow::anyhow!("{}:{line}: scan.max_file_size: {e}", path.display())
-                    })?,
-                })
-            }
+        let size = |field: &str, value: Option<Spanned<Size>>| -> anyhow::Result<Option<u64>> {
+            let Some(s) = value else {
+                return Ok(None);
+            };
+            let line = line_of(&text, s.span().start);
+            Ok(Some(match s.into_inner() {
+                Size::Bytes(n) => n,
+                Size::Text(t) => parse_size(&t)
+                    .map_err(|e| anyhow::anyhow!("{}:{line}: scan.{field}: {e}", path.display()))?,
+            }))
         };
+        let max_file_size = size("max_file_size", raw.scan.max_file_size)?;
+        let memory_budget = size("memory_budget", raw.scan.memory_budget)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         Ok(Config {
             path: Some(path.to_path_buf()),
             max_file_size,
+            memory_budget,
             format: raw.scan.format,
             confidence: raw.scan.confidence,
             exclude: raw.scan.exclude,
@@ -160,12 +164,25 @@ mod tests {
     }
 
     #[test]
+    fn memory_budget() {
+        let c = parse("[scan]\nmemory_budget = \"512MiB\"\n").unwrap();
+        assert_eq!(c.memory_budget, Some(512 << 20));
+        let c = parse("[scan]\nmemory_budget = 1000000\n").unwrap();
+        assert_eq!(c.memory_budget, Some(1_000_000));
+        let e = parse("[scan]\n\nmemory_budget = \"plenty\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3: scan.memory_budget"), "{e}");
+    }
+
+    #[test]
     fn full_config() {
         let c = parse(
             "[scan]\nmax_file_size = \"8MiB\"\nformat = \"sarif\"\nexclude = [\"vendor/\"]\n\n[rules]\ndisable = [\"jwt.token\"]\nseverity = { \"stripe.secret-key.test\" = \"medium\" }\nfiles = [\"more.toml\"]\n",
         )
         .unwrap();
         assert_eq!(c.max_file_size, Some(8 << 20));
+        assert_eq!(c.memory_budget, None);
         assert_eq!(c.format, Some(Format::Sarif));
         assert_eq!(c.exclude, vec!["vendor/"]);
         assert_eq!(c.disable, vec![("jwt.token".to_string(), 7)]);

@@ -185,6 +185,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             .or(config.max_file_size)
             .unwrap_or(keysnare_engine::DEFAULT_MAX_FILE_SIZE),
         threads: args.threads,
+        memory_budget: args.memory_budget.or(config.memory_budget),
         excludes,
         read_ignore_file: !args.no_ignore_file,
         baseline: args.baseline.clone(),
@@ -252,6 +253,12 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         for s in &out.skipped {
             eprintln!("keysnare: skipped {}: {}", s.path, skip_reason(&s.reason));
         }
+        eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
+    }
+    if !args.quiet
+        && let Some(warning) = keysnare_report::memory_warning(&out.stats.memory)
+    {
+        eprintln!("keysnare: warning: {warning}");
     }
     Ok(Executed {
         out,
@@ -479,6 +486,11 @@ fn skip_reason(r: &SkipReason) -> String {
             keysnare_report::human_bytes(*size),
             keysnare_report::human_bytes(*limit)
         ),
+        SkipReason::MemoryBudget { size, limit } => format!(
+            "larger than the memory budget lets one file or blob take ({} > {}; raise --memory-budget)",
+            keysnare_report::human_bytes(*size),
+            keysnare_report::human_bytes(*limit)
+        ),
         SkipReason::NotRegular => "not a regular file (FIFO, socket or device)".to_string(),
         SkipReason::Symlink => "symbolic link (not followed)".to_string(),
         SkipReason::TimeLimit { seconds } => format!(
@@ -509,6 +521,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
             .collect(),
         ignored_findings: out.stats.ignored_findings,
         elapsed: out.stats.elapsed,
+        memory: Some(out.stats.memory.clone()),
     }
 }
 

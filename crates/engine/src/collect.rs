@@ -304,7 +304,7 @@ impl Collector {
                 blobs_scanned: self.seen.len() as u64,
                 bytes_scanned: self.bytes_scanned,
                 ignored_findings: ignored,
-                elapsed: Default::default(),
+                ..Default::default()
             },
         }
     }

@@ -16,6 +16,7 @@
 
 mod collect;
 mod ignorefile;
+pub mod memory;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -28,7 +29,7 @@ use bstr::BString;
 use keysnare_git::{BlobVisitor, ReadOptions, Repository};
 use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
-use keysnare_types::{BlobId, Finding, Progress, Provenance};
+use keysnare_types::{BlobId, Finding, MemoryGate, MemoryUse, Progress, Provenance};
 use keysnare_walk::{Event, SkipReason, Walk};
 
 pub use collect::Collector;
@@ -36,6 +37,7 @@ pub use ignorefile::{
     Exclusions, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry, parse_gitleaks_ignore,
 };
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
+pub use memory::DEFAULT_MEMORY_BUDGET;
 
 /// A matcher for `cfg`'s rules with its per-blob time limit.
 fn matcher_for(cfg: &ScanConfig) -> Matcher {
@@ -83,6 +85,10 @@ pub struct ScanConfig {
     /// Time allowed to scan one file or blob; one that takes longer keeps what was found
     /// and is counted in the skipped list. `None`: no limit.
     pub max_blob_time: Option<Duration>,
+    /// Bytes the scan plans its memory within ([`memory::plan`]): reserves for rules,
+    /// bookkeeping, mapped packs and threads; the rest bounds the content held at once.
+    /// `None`: [`memory::default_budget`].
+    pub memory_budget: Option<u64>,
 }
 
 impl ScanConfig {
@@ -99,6 +105,7 @@ impl ScanConfig {
             baseline: None,
             max_matches_per_blob: DEFAULT_MAX_MATCHES_PER_BLOB,
             max_blob_time: Some(DEFAULT_MAX_BLOB_TIME),
+            memory_budget: None,
         }
     }
 }
@@ -152,6 +159,8 @@ pub struct Stats {
     pub ignored_findings: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// The memory plan the scan ran with, and what it used.
+    pub memory: MemoryUse,
 }
 
 /// What a scan produced.
@@ -174,6 +183,8 @@ pub struct ScanOutput {
 /// the output, and the other roots are still scanned.
 pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Error> {
     let start = Instant::now();
+    let budget = Budget::new(cfg, None, false);
+    let cfg = &budget.cfg;
     let collector = Mutex::new(new_collector(cfg)?);
     let mut errors = Vec::new();
     for root in roots {
@@ -185,7 +196,7 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
             continue;
         }
         let exclusions = Arc::new(exclusions_for(cfg, root)?);
-        walk_into(cfg, root, None, &exclusions, &collector);
+        walk_into(cfg, root, None, &exclusions, &collector, &budget.gate);
         collector
             .lock()
             .expect("collector")
@@ -193,7 +204,43 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
     }
     let mut out = collector.into_inner().expect("collector").finish();
     out.errors.extend(errors);
-    Ok(finish(out, start))
+    Ok(finish(out, start, &budget))
+}
+
+/// A scan's memory plan, its gate, and the configuration with the plan's thread count.
+struct Budget {
+    cfg: ScanConfig,
+    plan: keysnare_types::MemoryPlan,
+    gate: Arc<MemoryGate>,
+}
+
+impl Budget {
+    fn new(cfg: &ScanConfig, odb: Option<keysnare_git::OdbSize>, full_history: bool) -> Budget {
+        let plan = memory::plan(
+            cfg.memory_budget,
+            &memory::Workload {
+                threads: cfg.threads,
+                max_file_size: cfg.max_file_size,
+                odb,
+                full_history,
+            },
+        );
+        let mut cfg = cfg.clone();
+        cfg.threads = plan.threads;
+        Budget {
+            gate: Arc::new(MemoryGate::new(plan.in_flight)),
+            plan,
+            cfg,
+        }
+    }
+
+    fn used(&self) -> MemoryUse {
+        MemoryUse {
+            plan: self.plan.clone(),
+            peak_in_flight: self.gate.peak(),
+            peak_rss: memory::peak_rss(),
+        }
+    }
 }
 
 fn exclusions_for(cfg: &ScanConfig, root: &Path) -> Result<Exclusions, Error> {
@@ -216,11 +263,13 @@ fn walk_into(
     relative_to: Option<&Path>,
     exclusions: &Arc<Exclusions>,
     collector: &Mutex<Collector>,
+    gate: &Arc<MemoryGate>,
 ) {
     let x = Arc::clone(exclusions);
     let walk = Walk::new(vec![root.to_path_buf()])
         .max_file_size(cfg.max_file_size)
         .threads(cfg.threads)
+        .memory(Arc::clone(gate))
         .exclude(Arc::new(move |p: &Path, d| x.excludes_path(p, d)));
     let shown = |p: &Path| -> PathBuf {
         match relative_to.and_then(|r| p.strip_prefix(r).ok()) {
@@ -267,6 +316,8 @@ fn walk_into(
 /// Scans everything readable from `reader` (standard input) as one blob, up to the size cap.
 pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Error> {
     let start = Instant::now();
+    let budget = Budget::new(cfg, None, false);
+    let cfg = &budget.cfg;
     let collector = Mutex::new(new_collector(cfg)?);
     let mut data = Vec::new();
     let read = reader
@@ -286,14 +337,24 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
                 },
             })
         }
-        Ok(_) => {
-            let mut matcher = matcher_for(cfg);
-            collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data, false);
-        }
+        Ok(n) => match budget.gate.acquire(n as u64) {
+            Some(_permit) => {
+                let mut matcher = matcher_for(cfg);
+                collect::scan_file(&mut matcher, &collector, Provenance::Stdin, data, false);
+            }
+            None => collector.lock().expect("collector").skipped.push(Skipped {
+                path: "<stdin>".into(),
+                reason: SkipReason::MemoryBudget {
+                    size: n as u64,
+                    limit: budget.gate.capacity(),
+                },
+            }),
+        },
     }
     Ok(finish(
         collector.into_inner().expect("collector").finish(),
         start,
+        &budget,
     ))
 }
 
@@ -361,7 +422,11 @@ pub fn scan_repository(
     scope: &GitScope,
 ) -> Result<ScanOutput, Error> {
     let start = Instant::now();
-    let repo = Repository::open(path)?;
+    let mut repo = Repository::open(path)?;
+    let full_history = matches!(scope, GitScope::History { .. });
+    let budget = Budget::new(cfg, Some(repo.odb_size()), full_history);
+    let cfg = &budget.cfg;
+    repo.set_pack_cache(usize::try_from(budget.plan.pack_cache).unwrap_or(usize::MAX));
     let root = repo.work_dir().unwrap_or_else(|| path.to_path_buf());
     let exclusions = Arc::new(exclusions_for(cfg, &root)?);
     let collector = Mutex::new(new_collector(cfg)?);
@@ -378,13 +443,14 @@ pub fn scan_repository(
         max_size: cfg.max_file_size,
         threads: cfg.threads,
         progress: cfg.progress.as_deref(),
+        memory: Some(&budget.gate),
     };
     let mut problems = Vec::new();
     let report = match scope {
         GitScope::History { worktree } => {
             let report = repo.scan_all(&opts, visitor);
             if *worktree && let Some(dir) = repo.work_dir() {
-                walk_into(cfg, &dir, Some(&dir), &exclusions, &collector);
+                walk_into(cfg, &dir, Some(&dir), &exclusions, &collector, &budget.gate);
             }
             let wanted = collector.lock().expect("collector").matched();
             let (first, history_problems) = repo.first_introductions(&wanted);
@@ -421,6 +487,15 @@ pub fn scan_repository(
             },
         });
     }
+    for (blob, size) in &report.over_budget {
+        c.skipped.push(Skipped {
+            path: format!("blob {blob}"),
+            reason: SkipReason::MemoryBudget {
+                size: *size,
+                limit: budget.gate.capacity(),
+            },
+        });
+    }
     if let Some(first) = report.missing.first() {
         let n = report.missing.len();
         c.errors.push(ScanError {
@@ -439,7 +514,7 @@ pub fn scan_repository(
             message: p.message,
         });
     }
-    Ok(finish(c.finish(), start))
+    Ok(finish(c.finish(), start, &budget))
 }
 
 fn read_introduced(
@@ -475,10 +550,11 @@ fn read_introduced(
     repo.read_blobs(&ids, opts, visitor)
 }
 
-fn finish(mut out: ScanOutput, start: Instant) -> ScanOutput {
+fn finish(mut out: ScanOutput, start: Instant, budget: &Budget) -> ScanOutput {
     out.errors.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.stats.elapsed = start.elapsed();
+    out.stats.memory = budget.used();
     out
 }
 

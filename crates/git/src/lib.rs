@@ -25,9 +25,12 @@ use std::path::{Path, PathBuf};
 
 use bstr::BString;
 
-use keysnare_types::{BlobId, CommitInfo, Progress};
+use keysnare_types::{BlobId, CommitInfo, MemoryGate, Progress};
 
-pub use odb::INFLATE_LIMIT;
+pub use odb::{INFLATE_LIMIT, OdbSize};
+
+/// The delta-base cache each reading thread keeps by default.
+pub const DEFAULT_PACK_CACHE: usize = 96 << 20;
 
 /// A repository that cannot be opened or a revision that cannot be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +87,9 @@ pub struct ScanReport {
     pub bytes: u64,
     /// Blobs over the size cap, with their size; dropped.
     pub oversized: Vec<(BlobId, u64)>,
+    /// Blobs under the size cap but larger than the memory gate lets one worker hold, with
+    /// their size; dropped.
+    pub over_budget: Vec<(BlobId, u64)>,
     /// Blobs that trees of the object database refer to but that it does not hold
     /// (a partial clone, or a damaged repository). Filled by full scans only.
     pub missing: Vec<BlobId>,
@@ -119,11 +125,17 @@ pub struct ReadOptions<'a> {
     pub threads: usize,
     /// Counters for a progress display.
     pub progress: Option<&'a Progress>,
+    /// Bytes of content the workers may hold at once; a blob larger than its capacity is
+    /// dropped (listed in [`ScanReport::over_budget`]), and the delta-tree pass inflates no
+    /// object larger than it.
+    pub memory: Option<&'a MemoryGate>,
 }
 
 /// An opened repository.
 pub struct Repository {
     inner: gix::ThreadSafeRepository,
+    /// Bytes of the delta-base cache of each reading thread.
+    pack_cache: usize,
 }
 
 impl Repository {
@@ -137,7 +149,10 @@ impl Repository {
             });
         }
         gix::ThreadSafeRepository::open_opts(path, opts)
-            .map(|inner| Repository { inner })
+            .map(|inner| Repository {
+                inner,
+                pack_cache: DEFAULT_PACK_CACHE,
+            })
             .map_err(|e| Error::Open {
                 path: path.to_path_buf(),
                 message: e.to_string(),
@@ -183,14 +198,30 @@ impl Repository {
         web_url(&url.to_bstring().to_string())
     }
 
+    /// Sets the bytes of the delta-base cache each reading thread keeps (default
+    /// [`DEFAULT_PACK_CACHE`]; 0 turns it off).
+    pub fn set_pack_cache(&mut self, bytes: usize) {
+        self.pack_cache = bytes;
+    }
+
+    /// Packed objects and pack bytes, from the pack indexes alone.
+    pub fn odb_size(&self) -> OdbSize {
+        odb::odb_size(self)
+    }
+
     pub(crate) fn thread_local(&self) -> gix::Repository {
         let mut repo = self.inner.to_thread_local();
         // A delta-base cache for reads in pack order; decoded objects are not cached.
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
-                96 << 20,
-            ))
-        });
+        let bytes = self.pack_cache;
+        if bytes == 0 {
+            repo.objects.unset_pack_cache();
+        } else {
+            repo.objects.set_pack_cache(move || {
+                Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+                    bytes,
+                ))
+            });
+        }
         repo
     }
 
@@ -213,6 +244,7 @@ impl Repository {
                 max_size: opts.max_size,
                 threads: opts.threads,
                 progress: opts.progress,
+                memory: opts.memory,
             },
             visitor,
         )
@@ -232,6 +264,7 @@ impl Repository {
                 max_size: opts.max_size,
                 threads: opts.threads,
                 progress: opts.progress,
+                memory: opts.memory,
             },
             visitor,
         )

@@ -7,7 +7,7 @@ use gix::objs::Find as _;
 use gix::odb::pack;
 use rayon::prelude::*;
 
-use keysnare_types::{BlobId, Progress};
+use keysnare_types::{BlobId, MemoryGate, Permit, Progress};
 
 use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, oid};
 
@@ -57,6 +57,59 @@ pub(crate) struct Options<'a> {
     pub max_size: u64,
     pub threads: usize,
     pub progress: Option<&'a Progress>,
+    pub memory: Option<&'a MemoryGate>,
+}
+
+impl<'a> Options<'a> {
+    /// Bytes for an object of `size` about to be held; `Err` when it is more than the
+    /// whole gate lets one worker hold.
+    fn permit(&self, size: u64) -> Result<Option<Permit<'a>>, u64> {
+        match self.memory {
+            None => Ok(None),
+            Some(g) => g.acquire(size).map(Some).ok_or(g.capacity()),
+        }
+    }
+
+    /// The largest object the delta-tree pass may inflate: the inflate limit (or the size
+    /// cap when larger), but never more than each worker's share of the memory gate, nor
+    /// less than a blob at the size cap when the gate holds one. A pack holding a larger
+    /// object is finished object by object, where sizes are read from headers first.
+    fn inflate_limit(&self) -> u64 {
+        let limit = INFLATE_LIMIT.max(self.max_size);
+        let Some(g) = self.memory else {
+            return limit;
+        };
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        } as u64;
+        let share = (g.capacity() / threads).max(self.max_size.min(g.capacity()));
+        limit.min(share)
+    }
+}
+
+/// What the object database holds, read from pack indexes alone (loose objects are not
+/// counted): for planning memory before a full scan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OdbSize {
+    /// Objects in packs.
+    pub packed_objects: u64,
+    /// Bytes of pack files (they are mapped into memory while read).
+    pub pack_bytes: u64,
+}
+
+pub(crate) fn odb_size(repo: &Repository) -> OdbSize {
+    let hash = repo.inner.to_thread_local().object_hash();
+    let mut size = OdbSize::default();
+    for idx_path in pack_indexes(&repo.objects_dir()) {
+        if let Ok(idx) = pack::index::File::at(&idx_path, hash) {
+            size.packed_objects += u64::from(idx.num_objects());
+            let pack = std::fs::metadata(idx_path.with_extension("pack")).map_or(0, |m| m.len());
+            let index = std::fs::metadata(&idx_path).map_or(0, |m| m.len());
+            size.pack_bytes += pack + index;
+        }
+    }
+    size
 }
 
 pub(crate) fn scan_all<V: BlobVisitor>(
@@ -111,11 +164,42 @@ pub(crate) struct Shared {
     pub blobs: AtomicU64,
     pub bytes: AtomicU64,
     pub oversized: std::sync::Mutex<Vec<(BlobId, u64)>>,
+    /// Blobs larger than the memory gate lets one worker hold, with their size.
+    pub over_budget: std::sync::Mutex<Vec<(BlobId, u64)>>,
     pub problems: std::sync::Mutex<Vec<Problem>>,
     /// Every blob met in the object database (with repeats).
     pub present: std::sync::Mutex<Vec<BlobId>>,
-    /// Every blob a tree refers to (with repeats).
-    pub referenced: std::sync::Mutex<Vec<BlobId>>,
+    /// Every blob a tree refers to, each once.
+    pub referenced: std::sync::Mutex<Referenced>,
+}
+
+/// The blobs trees refer to: a set, since trees repeat the same blobs over and over.
+#[derive(Default)]
+pub(crate) struct Referenced {
+    ids: HashSet<BlobId, std::hash::BuildHasherDefault<IdHasher>>,
+}
+
+/// A hasher for object ids, which are uniformly distributed already: their first eight
+/// bytes are the hash.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+}
+
+impl Referenced {
+    fn extend(&mut self, ids: Vec<BlobId>) {
+        self.ids.extend(ids);
+    }
 }
 
 impl Shared {
@@ -126,12 +210,19 @@ impl Shared {
     pub fn into_report(self) -> ScanReport {
         let mut oversized = self.oversized.into_inner().expect("oversized");
         oversized.sort();
+        let mut over_budget = self.over_budget.into_inner().expect("over budget");
+        over_budget.sort();
         let mut present = self.present.into_inner().expect("present");
         present.sort_unstable();
         present.dedup();
-        let mut missing = self.referenced.into_inner().expect("referenced");
+        let mut missing: Vec<BlobId> = self
+            .referenced
+            .into_inner()
+            .expect("referenced")
+            .ids
+            .into_iter()
+            .collect();
         missing.sort_unstable();
-        missing.dedup();
         missing.retain(|id| present.binary_search(id).is_err());
         ScanReport {
             missing,
@@ -139,6 +230,7 @@ impl Shared {
             blobs: self.blobs.into_inner(),
             bytes: self.bytes.into_inner(),
             oversized,
+            over_budget,
             problems: self.problems.into_inner().expect("problems"),
         }
     }
@@ -154,6 +246,13 @@ impl Shared {
         if !ids.is_empty() {
             self.referenced.lock().expect("referenced").extend(ids);
         }
+    }
+
+    fn over_budget(&self, id: BlobId, size: u64) {
+        self.over_budget
+            .lock()
+            .expect("over budget")
+            .push((id, size));
     }
 
     fn blob(&self, len: usize) {
@@ -245,6 +344,13 @@ fn scan_pack<V: BlobVisitor>(
                         .push((id, bytes.len() as u64));
                     return Ok(());
                 }
+                let _permit = match opts.permit(bytes.len() as u64) {
+                    Ok(p) => p,
+                    Err(_) => {
+                        report.over_budget(id, bytes.len() as u64);
+                        return Ok(());
+                    }
+                };
                 report.blob(bytes.len());
                 v.visit(id, bytes);
                 Ok(())
@@ -254,7 +360,9 @@ fn scan_pack<V: BlobVisitor>(
             pack::index::traverse::with_index::Options {
                 thread_limit: (opts.threads > 0).then_some(opts.threads),
                 check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-                alloc_limit_bytes: Some(INFLATE_LIMIT.max(max) as usize),
+                alloc_limit_bytes: Some(
+                    usize::try_from(opts.inflate_limit()).unwrap_or(usize::MAX),
+                ),
             },
         )
     };
@@ -422,6 +530,19 @@ fn read_by_id<V: BlobVisitor>(
                         p.advance(1, header.size());
                     }
                     if header.kind() == gix::objs::Kind::Tree && track_trees {
+                        let _permit = match opts.permit(header.size()) {
+                            Ok(p) => p,
+                            Err(cap) => {
+                                fail(
+                                    id,
+                                    &format!(
+                                        "a tree of {} bytes, more than the {cap} bytes the memory budget lets one worker hold",
+                                        header.size()
+                                    ),
+                                );
+                                continue;
+                            }
+                        };
                         match repo.objects.try_find(id, buf) {
                             Ok(Some(obj))
                                 if suspects.contains(id)
@@ -453,6 +574,10 @@ fn read_by_id<V: BlobVisitor>(
                             .push((bid, header.size()));
                         continue;
                     }
+                    let Ok(_permit) = opts.permit(header.size()) else {
+                        report.over_budget(bid, header.size());
+                        continue;
+                    };
                     match repo.objects.try_find(id, buf) {
                         Ok(Some(obj))
                             if suspects.contains(id) && !hash_matches(obj.kind, obj.data, id) =>

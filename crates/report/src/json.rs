@@ -89,6 +89,8 @@ struct JsonSummary {
     skipped: usize,
     errors: usize,
     elapsed_ms: u128,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -191,6 +193,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             skipped: s.skipped.len(),
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
+            memory: s.memory.as_ref().map(memory_json),
         },
         skipped: s
             .skipped
@@ -219,4 +222,24 @@ pub fn write_jsonl(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io
         }
         w.flush()
     })())
+}
+
+/// The memory plan and use as JSON: every size in bytes.
+pub(crate) fn memory_json(m: &keysnare_types::MemoryUse) -> serde_json::Value {
+    let p = &m.plan;
+    serde_json::json!({
+        "budget": p.budget,
+        "peak_rss": m.peak_rss,
+        "peak_in_flight": m.peak_in_flight,
+        "within_budget": !m.over_budget(),
+        "plan": {
+            "rules": p.rules,
+            "history_index": p.index,
+            "mapped_packs": p.mapped,
+            "workers": p.workers,
+            "threads": p.threads,
+            "delta_caches": p.caches,
+            "in_flight": p.in_flight,
+        },
+    })
 }

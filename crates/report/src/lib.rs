@@ -27,7 +27,7 @@ pub use junit::write_junit;
 pub use sarif::{
     FINGERPRINT_KEY, MAX_GZIPPED_BYTES, MAX_RESULTS, SarifContext, path_to_uri, write_sarif,
 };
-pub use text::{human_bytes, summary_line, write_text};
+pub use text::{human_bytes, memory_line, memory_warning, summary_line, write_text};
 
 /// What a reporter needs to know about the scan besides its findings.
 #[derive(Clone, Debug, Default)]
@@ -48,6 +48,8 @@ pub struct Summary {
     pub ignored_findings: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// The memory plan and what the scan used.
+    pub memory: Option<keysnare_types::MemoryUse>,
 }
 
 /// A finished scan, ready to write.

@@ -420,6 +420,22 @@ pub fn write_sarif(
         }));
     }
 
+    if let Some(text) = report
+        .summary
+        .memory
+        .as_ref()
+        .and_then(crate::memory_warning)
+    {
+        notifications.push(json!({"level": "warning", "message": {"text": with_period(&text)}}));
+    }
+    let mut invocation = json!({
+        "executionSuccessful": true,
+        "toolExecutionNotifications": notifications,
+    });
+    if let Some(m) = &report.summary.memory {
+        invocation["properties"] = json!({"memory": crate::json::memory_json(m)});
+    }
+
     let driver = sarif::ToolComponent::builder()
         .name("keysnare")
         .semantic_version(env!("CARGO_PKG_VERSION"))
@@ -430,10 +446,7 @@ pub fn write_sarif(
         "tool": {"driver": serde_json::to_value(&driver).map_err(io::Error::other)?},
         "columnKind": "unicodeCodePoints",
         "results": "@RESULTS@",
-        "invocations": [{
-            "executionSuccessful": true,
-            "toolExecutionNotifications": notifications,
-        }],
+        "invocations": [invocation],
     });
     if let Some(root) = &ctx.root
         && let Some(s) = root.to_str()

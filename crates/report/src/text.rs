@@ -146,6 +146,62 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
     w.flush()
 }
 
+/// The memory plan and use, for `-v`: the budget, the peak resident size, and how the
+/// budget was split.
+pub fn memory_line(m: &keysnare_types::MemoryUse) -> String {
+    let p = &m.plan;
+    let mut parts = vec![format!("rules {}", human_bytes(p.rules))];
+    if p.index > 0 {
+        parts.push(format!("history index {}", human_bytes(p.index)));
+    }
+    if p.mapped > 0 {
+        parts.push(format!("mapped packs {}", human_bytes(p.mapped)));
+    }
+    parts.push(format!(
+        "{} {} {}",
+        p.threads,
+        if p.threads == 1 { "worker" } else { "workers" },
+        human_bytes(p.workers)
+    ));
+    if p.caches > 0 {
+        parts.push(format!("delta caches {}", human_bytes(p.caches)));
+    }
+    parts.push(format!(
+        "content in flight {} (peak {})",
+        human_bytes(p.in_flight),
+        human_bytes(m.peak_in_flight)
+    ));
+    let peak = m
+        .peak_rss
+        .map_or_else(|| "unknown".to_string(), human_bytes);
+    format!(
+        "keysnare: memory: peak resident {peak} of a {} budget ({})",
+        human_bytes(p.budget),
+        parts.join(", ")
+    )
+}
+
+/// A warning when the scan did not keep within its memory budget: the plan's reserves
+/// alone were over it, or the peak resident size went past it. `None` when it kept within.
+pub fn memory_warning(m: &keysnare_types::MemoryUse) -> Option<String> {
+    let p = &m.plan;
+    if !p.fits() {
+        return Some(format!(
+            "the memory budget ({}) is less than this scan needs at least ({}: rules, history index and mapped packs, one worker, the least content in flight); it ran with those anyway. Raise --memory-budget",
+            human_bytes(p.budget),
+            human_bytes(p.planned())
+        ));
+    }
+    match m.peak_rss {
+        Some(r) if r > p.budget => Some(format!(
+            "the peak resident size ({}) went over the memory budget ({})",
+            human_bytes(r),
+            human_bytes(p.budget)
+        )),
+        _ => None,
+    }
+}
+
 /// The one-line summary for stderr: what was scanned, in how long, what was found, and
 /// what was skipped.
 pub fn summary_line(report: &Report<'_>) -> String {

@@ -22,6 +22,7 @@
 
 mod finding;
 mod id;
+mod memory;
 mod progress;
 
 pub use finding::{
@@ -29,6 +30,7 @@ pub use finding::{
     Provenance, Severity, Span,
 };
 pub use id::{BlobId, Fingerprint, ParseIdError};
+pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use progress::Progress;
 
 /// A unit of work: content and the id that names it.

@@ -9,7 +9,9 @@
 //! - `.git` directories are never entered (history is the job of the git source);
 //! - symbolic links are never followed, so a walk cannot leave its roots or loop;
 //! - FIFOs, sockets and device files are never opened;
-//! - files larger than the size cap are skipped from their metadata, without reading them.
+//! - files larger than the size cap are skipped from their metadata, without reading them;
+//! - with a [`MemoryGate`], a file is read only once its size fits beside what the other
+//!   workers hold, and a file larger than the whole gate is skipped unread.
 //!
 //! ```no_run
 //! use keysnare_walk::{Event, Walk};
@@ -31,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
+use keysnare_types::{MemoryGate, Permit};
 
 /// The default size cap: 64 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
@@ -58,6 +61,13 @@ pub enum SkipReason {
         found: usize,
         /// Matches kept (the cap).
         kept: usize,
+    },
+    /// Under the size cap, but larger than the memory budget lets one worker hold.
+    MemoryBudget {
+        /// The file's size in bytes.
+        size: u64,
+        /// The bytes one worker may hold at most.
+        limit: u64,
     },
     /// Scanned until the per-blob time limit: the matches found until then are kept.
     TimeLimit {
@@ -98,6 +108,7 @@ pub struct Walk {
     max_file_size: u64,
     threads: usize,
     exclude: Option<Exclude>,
+    memory: Option<Arc<MemoryGate>>,
 }
 
 impl Walk {
@@ -108,6 +119,7 @@ impl Walk {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             threads: 0,
             exclude: None,
+            memory: None,
         }
     }
 
@@ -127,6 +139,14 @@ impl Walk {
     /// subtree with it).
     pub fn exclude(mut self, exclude: Exclude) -> Walk {
         self.exclude = Some(exclude);
+        self
+    }
+
+    /// Reads files only within `gate`: a file's bytes are held from its read until its
+    /// visitor returns, and a file larger than the gate's capacity is skipped
+    /// ([`SkipReason::MemoryBudget`]).
+    pub fn memory(mut self, gate: Arc<MemoryGate>) -> Walk {
+        self.memory = Some(gate);
         self
     }
 
@@ -155,14 +175,17 @@ impl Walk {
             !(e.depth() > 0 && exclude.as_ref().is_some_and(|x| x(e.path(), is_dir)))
         });
         let max = self.max_file_size;
+        let gate = self.memory.clone();
         b.build_parallel().run(|| {
             let mut visit = make_visitor();
+            let gate = gate.clone();
             Box::new(move |entry| {
                 match entry {
                     Err(e) => visit(walk_error(e)),
                     Ok(entry) => {
-                        if let Some(event) = read_entry(&entry, max) {
+                        if let Some((event, permit)) = read_entry(&entry, max, gate.as_deref()) {
                             visit(event);
+                            drop(permit);
                         }
                     }
                 }
@@ -193,58 +216,90 @@ fn error_path(e: &ignore::Error) -> Option<&Path> {
     }
 }
 
-fn read_entry(entry: &ignore::DirEntry, max: u64) -> Option<Event> {
+/// The event for one entry, with the memory permit its content holds (if any).
+fn read_entry<'g>(
+    entry: &ignore::DirEntry,
+    max: u64,
+    gate: Option<&'g MemoryGate>,
+) -> Option<(Event, Option<Permit<'g>>)> {
     let path = entry.path().to_path_buf();
     let ft = entry.file_type()?;
     if ft.is_dir() {
         return None;
     }
     if ft.is_symlink() {
-        return Some(Event::Skipped {
-            path,
-            reason: SkipReason::Symlink,
-        });
+        let reason = SkipReason::Symlink;
+        return Some((Event::Skipped { path, reason }, None));
     }
     if !ft.is_file() {
-        return Some(Event::Skipped {
-            path,
-            reason: SkipReason::NotRegular,
-        });
+        let reason = SkipReason::NotRegular;
+        return Some((Event::Skipped { path, reason }, None));
     }
-    Some(match read_file(&path, max) {
-        Ok(Ok(data)) => Event::File { path, data },
-        Ok(Err(reason)) => Event::Skipped { path, reason },
-        Err(e) => Event::Error {
-            path: Some(path),
-            message: e.to_string(),
-        },
+    Some(match read_file_within(&path, max, gate) {
+        Ok(Ok((data, permit))) => (Event::File { path, data }, permit),
+        Ok(Err(reason)) => (Event::Skipped { path, reason }, None),
+        Err(e) => {
+            let message = e.to_string();
+            (
+                Event::Error {
+                    path: Some(path),
+                    message,
+                },
+                None,
+            )
+        }
     })
 }
 
 /// Reads a regular file under the size cap. The outer error is an I/O failure; the inner
 /// one a policy skip.
 pub fn read_file(path: &Path, max: u64) -> io::Result<Result<Vec<u8>, SkipReason>> {
+    Ok(read_file_within(path, max, None)?.map(|(data, _)| data))
+}
+
+/// A file's content and the memory permit that holds it.
+pub type Held<'g> = (Vec<u8>, Option<Permit<'g>>);
+
+/// [`read_file`] within a memory gate: the file's size is taken from `gate` before it is
+/// read, and the permit returned with the content holds it until dropped. A file larger
+/// than the gate's capacity is skipped unread. A file that grows while read is held to the
+/// size it had (and to the cap).
+pub fn read_file_within<'g>(
+    path: &Path,
+    max: u64,
+    gate: Option<&'g MemoryGate>,
+) -> io::Result<Result<Held<'g>, SkipReason>> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Ok(Err(SkipReason::NotRegular));
     }
-    if meta.len() > max {
-        return Ok(Err(SkipReason::TooLarge {
-            size: meta.len(),
-            limit: max,
-        }));
+    let size = meta.len();
+    if size > max {
+        return Ok(Err(SkipReason::TooLarge { size, limit: max }));
     }
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    // A file that grows while read is still held to the cap.
-    file.take(max.saturating_add(1)).read_to_end(&mut data)?;
+    let (permit, allowed) = match gate {
+        None => (None, max),
+        Some(g) => match g.acquire(size) {
+            Some(p) => (Some(p), size),
+            None => {
+                let limit = g.capacity();
+                return Ok(Err(SkipReason::MemoryBudget { size, limit }));
+            }
+        },
+    };
+    let mut data = Vec::with_capacity(size as usize);
+    // Past `allowed` only to tell that the file grew beyond the cap.
+    file.take(allowed.saturating_add(1))
+        .read_to_end(&mut data)?;
     if data.len() as u64 > max {
         return Ok(Err(SkipReason::TooLarge {
             size: data.len() as u64,
             limit: max,
         }));
     }
-    Ok(Ok(data))
+    data.truncate(allowed as usize);
+    Ok(Ok((data, permit)))
 }
 
 #[cfg(test)]

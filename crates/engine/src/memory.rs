@@ -1,0 +1,211 @@
+//! The memory budget of a scan: how it is split before the scan starts
+//! ([`plan`]), and the process's peak resident size once it is done ([`peak_rss`]).
+//!
+//! The reserves are sizes measured on the history benchmark (2.8 GiB of history, 147,000
+//! objects, the default rules) with headroom, not worst cases proven by construction; the
+//! benchmark checks the scan's peak resident size against the budget it reports.
+use keysnare_git::OdbSize;
+use keysnare_types::MemoryPlan;
+
+/// The budget when none is given: 1 GiB, or [`DEFAULT_BUDGET_PER_THREAD`] per worker
+/// thread when that is more (so that a many-core machine is not held to fewer threads).
+pub const DEFAULT_MEMORY_BUDGET: u64 = 1 << 30;
+
+/// The default budget's share per worker thread on machines with many cores.
+pub const DEFAULT_BUDGET_PER_THREAD: u64 = 128 << 20;
+
+/// Reserved for the compiled rules: the default pack's keyword automaton and regexes take
+/// about 30 MiB once every rule has run.
+pub const RULES_RESERVE: u64 = 48 << 20;
+
+/// Reserved per worker thread: its matcher's regex caches and scratch (about 20 MiB), and
+/// the delta-tree pass's inflate buffers (about 20 MiB).
+pub const WORKER_RESERVE: u64 = 48 << 20;
+
+/// Reserved per packed object in a full-history scan: gix's delta tree (about 170 bytes
+/// an object) and the scan's sets of blob ids.
+pub const INDEX_BYTES_PER_OBJECT: u64 = 256;
+
+/// The least in-flight allowance a plan keeps, whatever the budget.
+pub const MIN_IN_FLIGHT: u64 = 16 << 20;
+
+/// The largest delta-base cache a reading thread gets.
+const MAX_PACK_CACHE: u64 = keysnare_git::DEFAULT_PACK_CACHE as u64;
+
+/// What a scan will touch, for [`plan`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Workload {
+    /// Worker threads asked for (0: one per core).
+    pub threads: usize,
+    /// The size cap: the plan keeps room for one blob of this size before it adds threads.
+    pub max_file_size: u64,
+    /// The object database, for git scans.
+    pub odb: Option<OdbSize>,
+    /// Whether every object is read (a full-history scan), so the per-object bookkeeping
+    /// is needed.
+    pub full_history: bool,
+}
+
+/// The threads `threads` asks for (0: one per core).
+fn wanted_threads(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// The budget when none is given, for `threads` worker threads (0: one per core).
+pub fn default_budget(threads: usize) -> u64 {
+    DEFAULT_MEMORY_BUDGET.max(wanted_threads(threads) as u64 * DEFAULT_BUDGET_PER_THREAD)
+}
+
+/// Splits `budget` (`None`: [`default_budget`]) for `work`: reserves for the rules, the
+/// object bookkeeping, the mapped packs and each worker thread, delta-base caches for git
+/// reads, and the rest as the in-flight allowance. Threads are cut down until each has its
+/// reserve and the allowance can hold a blob at the size cap (or, when even one thread
+/// cannot have that, its minimum).
+pub fn plan(budget: Option<u64>, work: &Workload) -> MemoryPlan {
+    let wanted = wanted_threads(work.threads);
+    let budget = budget.unwrap_or_else(|| default_budget(work.threads));
+    let rules = RULES_RESERVE;
+    let (index, mapped) = match work.odb {
+        Some(o) => (
+            if work.full_history {
+                o.packed_objects * INDEX_BYTES_PER_OBJECT
+            } else {
+                0
+            },
+            o.pack_bytes,
+        ),
+        None => (0, 0),
+    };
+    let available = budget.saturating_sub(rules + index + mapped);
+    let mut threads = wanted.max(1);
+    let room = work.max_file_size.max(MIN_IN_FLIGHT);
+    while threads > 1 && (threads as u64) * WORKER_RESERVE + room > available {
+        threads -= 1;
+    }
+    let workers = threads as u64 * WORKER_RESERVE;
+    let left = available.saturating_sub(workers);
+    // Git reads by id keep a delta-base cache per thread: a quarter of what is left, split.
+    let pack_cache = if work.odb.is_some() {
+        (left / 4 / threads as u64).min(MAX_PACK_CACHE)
+    } else {
+        0
+    };
+    let caches = pack_cache * threads as u64;
+    let in_flight = left.saturating_sub(caches).max(MIN_IN_FLIGHT);
+    MemoryPlan {
+        budget,
+        rules,
+        index,
+        mapped,
+        workers,
+        caches,
+        in_flight,
+        threads,
+        pack_cache,
+    }
+}
+
+/// The process's peak resident set size so far, in bytes (`VmHWM`; Linux only).
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn a_roomy_budget_keeps_every_thread_and_the_whole_size_cap() {
+        let odb = OdbSize {
+            packed_objects: 147_000,
+            pack_bytes: 100 * MIB,
+        };
+        let work = Workload {
+            max_file_size: 64 * MIB,
+            threads: 8,
+            odb: Some(odb),
+            full_history: true,
+        };
+        let p = plan(Some(1 << 30), &work);
+        assert_eq!(p.threads, 8);
+        assert_eq!(p.index, 147_000 * INDEX_BYTES_PER_OBJECT);
+        assert_eq!(p.mapped, 100 * MIB);
+        assert!(
+            p.in_flight >= 64 * MIB,
+            "one blob at the size cap fits: {p:?}"
+        );
+        assert!(p.fits(), "{p:?} planned {}", p.planned());
+        assert!(p.pack_cache > 0 && p.pack_cache <= MAX_PACK_CACHE);
+    }
+
+    #[test]
+    fn a_tight_budget_runs_fewer_threads_and_caps_blobs() {
+        let work = Workload {
+            max_file_size: 64 * MIB,
+            threads: 16,
+            odb: None,
+            full_history: false,
+        };
+        let p = plan(Some(256 * MIB), &work);
+        assert_eq!(p.threads, 3, "{p:?}");
+        assert_eq!(p.caches, 0, "no git reads, no delta-base cache");
+        assert!(p.fits(), "{p:?}");
+        assert_eq!(p.in_flight, 256 * MIB - RULES_RESERVE - 3 * WORKER_RESERVE);
+        assert!(p.in_flight >= 64 * MIB, "a blob at the size cap fits");
+    }
+
+    #[test]
+    fn a_budget_below_the_reserves_is_over_budget_with_one_thread() {
+        let odb = OdbSize {
+            packed_objects: 1_000_000,
+            pack_bytes: 500 * MIB,
+        };
+        let work = Workload {
+            max_file_size: 64 * MIB,
+            threads: 4,
+            odb: Some(odb),
+            full_history: true,
+        };
+        let p = plan(Some(256 * MIB), &work);
+        assert_eq!(p.threads, 1);
+        assert_eq!(p.in_flight, MIN_IN_FLIGHT);
+        assert!(!p.fits());
+    }
+
+    #[test]
+    fn the_default_budget_grows_with_the_threads() {
+        assert_eq!(default_budget(2), 1 << 30);
+        assert_eq!(default_budget(32), 32 * DEFAULT_BUDGET_PER_THREAD);
+        let work = Workload {
+            max_file_size: 64 * MIB,
+            threads: 32,
+            odb: None,
+            full_history: false,
+        };
+        let p = plan(None, &work);
+        assert_eq!((p.budget, p.threads), (4 << 30, 32));
+        assert!(p.fits(), "{p:?}");
+    }
+
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            let rss = peak_rss().expect("VmHWM");
+            assert!(rss > MIB, "{rss}");
+        }
+    }
+}
