@@ -217,7 +217,7 @@ fn fingerprints(dir: &Path) -> BTreeSet<String> {
         .unwrap()
         .iter()
         .map(|r| {
-            r["partialFingerprints"]["keysnare/secret/v1"]
+            r["partialFingerprints"]["keysnare/secret/v2"]
                 .as_str()
                 .unwrap()
                 .to_string()

@@ -198,6 +198,7 @@ fn a_scan_makes_no_network_connection() {
             .arg("-o")
             .arg(&trace)
             .arg(&bin)
+            .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
             .arg("scan")
             .arg(&repo)
             .args(["--format", "json", "--progress", "never"])
@@ -222,6 +223,7 @@ fn a_scan_makes_no_network_connection() {
         let out = std::process::Command::new("unshare")
             .arg("-rn")
             .arg(&bin)
+            .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
             .arg("scan")
             .arg(&repo)
             .args(["--format", "json", "--progress", "never"])
@@ -292,49 +294,243 @@ fn secrets_appear_nowhere_without_show_secrets() {
         .stdout(predicates::str::contains(aws.as_str()));
 }
 
-/// With `KEYSNARE_FINGERPRINT_KEY`, fingerprints are keyed: stable under one key, different
-/// without it or under another, and ignore entries made under the key work under it.
+/// The fingerprint of the first finding of a JSON report, and the report.
+fn first_fingerprint(out: &std::process::Output) -> (String, serde_json::Value) {
+    let doc = json(&out.stdout);
+    let fp = doc["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no finding: {}", String::from_utf8_lossy(&out.stderr)))
+        .to_string();
+    (fp, doc)
+}
+
+/// The unkeyed (v1) fingerprint of an AWS key id found by its rule.
+fn unkeyed(secret: &str) -> String {
+    keysnare_types::Fingerprint::unkeyed("aws.access-key-id", secret.as_bytes()).to_string()
+}
+
+/// With `KEYSNARE_FINGERPRINT_KEY`, fingerprints are HMAC-SHA256 under that key: stable
+/// under one key, different under another, over a project's own key, and never the unkeyed
+/// hash; ignore entries made under the key work under it only.
 #[test]
-fn fingerprints_are_keyed_when_a_key_is_given() {
+fn fingerprints_are_keyed_under_the_teams_key_when_it_is_given() {
     let t = Tree::new();
-    t.write("k.env", format!("K={}\n", aws_key_id(960)));
-    let fingerprint = |key: Option<&str>| {
-        let mut cmd = keysnare();
-        if let Some(k) = key {
-            cmd.env("KEYSNARE_FINGERPRINT_KEY", k);
-        } else {
-            cmd.env_remove("KEYSNARE_FINGERPRINT_KEY");
-        }
-        let out = cmd
+    let aws = aws_key_id(960);
+    t.write("k.env", format!("K={aws}\n"));
+    let cfg = t.path().join("config-home");
+    let fingerprint = |key: &str| {
+        let out = keysnare_without_key(&cfg, false)
+            .env("KEYSNARE_FINGERPRINT_KEY", key)
             .arg("scan")
             .arg(t.path())
             .args(["--no-git", "-f", "json"])
             .output()
             .unwrap();
-        json(&out.stdout)["findings"][0]["fingerprint"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let (fp, doc) = first_fingerprint(&out);
+        assert_eq!(doc["summary"]["fingerprint_key"], "environment");
+        fp
     };
-    let plain = fingerprint(None);
-    let keyed = fingerprint(Some("team-secret-1"));
-    assert_ne!(plain, keyed);
-    assert_eq!(keyed, fingerprint(Some("team-secret-1")));
-    assert_ne!(keyed, fingerprint(Some("team-secret-2")));
+    let keyed = fingerprint("team-secret-1");
+    assert_ne!(keyed, unkeyed(&aws));
+    assert_eq!(keyed, fingerprint("team-secret-1"));
+    assert_ne!(keyed, fingerprint("team-secret-2"));
+    assert!(
+        !cfg.exists(),
+        "no user key is made when the team's key is given"
+    );
     // An ignore entry made under the key accepts the finding under the key only.
     t.write(".keysnareignore", format!("{keyed}\n"));
-    keysnare()
-        .env("KEYSNARE_FINGERPRINT_KEY", "team-secret-1")
-        .arg("scan")
-        .arg(t.path())
-        .arg("--no-git")
-        .assert()
-        .code(0);
-    keysnare()
-        .env_remove("KEYSNARE_FINGERPRINT_KEY")
-        .arg("scan")
-        .arg(t.path())
-        .arg("--no-git")
-        .assert()
-        .code(1);
+    for (key, code) in [("team-secret-1", 0), ("team-secret-2", 1)] {
+        keysnare_without_key(&cfg, false)
+            .env("KEYSNARE_FINGERPRINT_KEY", key)
+            .arg("scan")
+            .arg(t.path())
+            .arg("--no-git")
+            .assert()
+            .code(code);
+    }
+}
+
+/// A git project without a key gets one at its root on its first scan (outside CI); it is
+/// read back on every scan, and a clone that has it (committed) makes the same
+/// fingerprints. The key file is never scanned, never printed, and ignore entries written
+/// before fingerprints were keyed still match.
+#[test]
+fn a_git_project_gets_its_own_key_which_every_clone_shares() {
+    let t = Tree::new();
+    let cfg = t.path().join("config-home");
+    let aws = aws_key_id(961);
+    let repo = t.path().join("project");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
+    let scan = |dir: &Path, extra: &[&str]| {
+        keysnare_without_key(&cfg, false)
+            .arg("scan")
+            .arg(dir)
+            .args(["-f", "json", "--progress", "never"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+
+    let out = scan(&repo, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let key_file = repo.join(".keysnare.key");
+    assert!(
+        stderr.contains("this project's fingerprint key: commit it"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    let key = text.lines().find(|l| !l.starts_with('#')).unwrap();
+    assert_eq!(key.len(), 64, "{text}");
+    let (fp, doc) = first_fingerprint(&out);
+    assert_eq!(doc["summary"]["fingerprint_key"], "project");
+    assert_ne!(fp, unkeyed(&aws), "keyed, not the bare hash");
+    let shown = format!("{}{stderr}", String::from_utf8_lossy(&out.stdout));
+    assert!(!shown.contains(key), "the key is never printed");
+    assert!(!cfg.exists(), "a project key, not a user key");
+
+    // Read back: no notice, same fingerprint, in history as in the work tree. Committed, the
+    // key file is not a finding at any confidence.
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "env and key"]);
+    let out = scan(&repo, &["--confidence", "low"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("created"));
+    let (again, doc) = first_fingerprint(&out);
+    assert_eq!(again, fp);
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !paths.iter().any(|p| p.contains(".keysnare.key")),
+        "{paths:?}"
+    );
+
+    // A clone has the key and makes the same fingerprints; a project of its own does not.
+    let clone = t.path().join("clone");
+    git(
+        t.path(),
+        &[
+            "clone",
+            "-q",
+            repo.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(first_fingerprint(&scan(&clone, &[])).0, fp);
+    let other = t.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    git(&other, &["init", "-q", "-b", "main"]);
+    std::fs::write(other.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
+    let out = scan(&other, &["-q"]);
+    assert_ne!(first_fingerprint(&out).0, fp);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("/other/.keysnare.key, this project's fingerprint key"),
+        "said even with -q: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // An entry written before keys (the unkeyed hash) still accepts the finding.
+    std::fs::write(
+        clone.join(".keysnareignore"),
+        format!("{}\n", unkeyed(&aws)),
+    )
+    .unwrap();
+    let out = scan(&clone, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out.stdout)["summary"]["ignored_findings"], 1);
+
+    // A damaged key file is an error naming it, and the line is not echoed.
+    std::fs::write(&key_file, "# damaged\nnot-hex-at-all\n").unwrap();
+    let out = scan(&repo, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(".keysnare.key: the key must be 64 hex digits")
+            && !stderr.contains("not-hex"),
+        "{stderr}"
+    );
+}
+
+/// In CI, a project without a key gets none written into its checkout: fingerprints are made
+/// with the user's key (created private, then reused) and a notice says they will not match
+/// entries made elsewhere. A plain directory uses the user's key silently; with nowhere to
+/// keep one, a run uses a key of its own.
+#[test]
+fn without_a_project_key_scans_use_the_users_key_or_a_one_time_key() {
+    let t = Tree::new();
+    let cfg = t.path().join("config-home");
+    let aws = aws_key_id(962);
+    let repo = t.path().join("ci-checkout");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
+    let run = |cfg: &Path, ci: bool, dir: &Path| {
+        keysnare_without_key(cfg, ci)
+            .arg("scan")
+            .arg(dir)
+            .args(["-f", "json", "--progress", "never"])
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&cfg, true, &repo);
+    assert!(
+        !repo.join(".keysnare.key").exists(),
+        "nothing written in CI"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("this project has no fingerprint key (.keysnare.key)")
+            && stderr
+                .contains("Commit the project's .keysnare.key, or set KEYSNARE_FINGERPRINT_KEY"),
+        "{stderr}"
+    );
+    let (fp, doc) = first_fingerprint(&out);
+    assert_eq!(doc["summary"]["fingerprint_key"], "user");
+    let user_key = cfg.join("keysnare/fingerprint.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&user_key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "private: {mode:o}");
+    }
+    assert_eq!(first_fingerprint(&run(&cfg, true, &repo)).0, fp, "reused");
+
+    // A plain directory: the user's key, no notice, nothing written in it.
+    let plain = t.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::write(plain.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
+    let out = run(&cfg, false, &plain);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("fingerprint key"));
+    assert_eq!(
+        first_fingerprint(&out).0,
+        fp,
+        "same key, same secret, same rule"
+    );
+    assert!(!plain.join(".keysnare.key").exists());
+
+    // Nowhere to keep a key (the config home is a file): a key for this run only.
+    let blocked = t.path().join("not-a-dir");
+    std::fs::write(&blocked, "").unwrap();
+    let a = run(&blocked, true, &repo);
+    let b = run(&blocked, true, &repo);
+    assert_eq!(json(&a.stdout)["summary"]["fingerprint_key"], "one-time");
+    assert!(
+        String::from_utf8_lossy(&a.stderr).contains("a key for this run only"),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert_ne!(first_fingerprint(&a).0, first_fingerprint(&b).0);
 }

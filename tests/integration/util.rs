@@ -5,11 +5,31 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The `keysnare` binary built for this test run.
+/// The fingerprint key every test run uses unless it tests where keys come from: fixed, so
+/// that fingerprints are the same from run to run, and so that no scan writes a project or
+/// user key.
+pub const TEST_FINGERPRINT_KEY: &str = "keysnare test suite";
+
+/// The `keysnare` binary built for this test run, with the test suite's fingerprint key.
 pub fn keysnare() -> Command {
     let mut c = Command::cargo_bin("keysnare").expect("binary");
     c.env_remove("NO_COLOR");
+    c.env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY);
+    c
+}
+
+/// The `keysnare` binary with no fingerprint key given: the key comes from the project, or
+/// from the user's key under `config_home` (`XDG_CONFIG_HOME`). Not in CI unless `ci`.
+pub fn keysnare_without_key(config_home: &Path, ci: bool) -> Command {
+    let mut c = Command::cargo_bin("keysnare").expect("binary");
+    c.env_remove("NO_COLOR");
     c.env_remove("KEYSNARE_FINGERPRINT_KEY");
+    c.env("XDG_CONFIG_HOME", config_home);
+    if ci {
+        c.env("CI", "true");
+    } else {
+        c.env_remove("CI");
+    }
     c
 }
 
@@ -106,7 +126,9 @@ pub fn git_output(dir: &Path, args: &[&str], path: Option<&str>) -> std::process
         .env("GIT_COMMITTER_NAME", "Ada Fixture")
         .env("GIT_COMMITTER_EMAIL", "ada@fixture.test")
         .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1700000000 +0000");
+        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
+        // Hooks run the keysnare under test with the test suite's key.
+        .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY);
     if let Some(p) = path {
         c.env("PATH", p);
     }

@@ -156,6 +156,7 @@ fn pre_commit_framework_runs_the_hook() {
             .args(args)
             .env("PATH", path_with_keysnare())
             .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
+            .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .output()

@@ -3,12 +3,30 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const EXIT_CODES: &str = "\
+/// The exit codes, as a literal for `concat!`.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  nothing found
   1  findings (change with --exit-code)
   2  error: bad arguments or rules, or something that could not be read or was skipped
-     as unreadable (a file, a git object), when nothing was found";
+     as unreadable (a file, a git object), when nothing was found"
+    };
+}
+
+pub const EXIT_CODES: &str = exit_codes!();
+
+pub const SCAN_HELP: &str = concat!(
+    "\
+Fingerprints are HMAC-SHA256 under the fingerprint key: KEYSNARE_FINGERPRINT_KEY, else the
+project's .keysnare.key at the root of what is scanned (the first scan of a git work tree
+outside CI creates it: commit it), else a private per-user key
+($XDG_CONFIG_HOME/keysnare/fingerprint.key). -v says which.
+
+",
+    exit_codes!()
+);
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,7 +43,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files, directories or standard input for credentials
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SCAN_HELP)]
     Scan(ScanArgs),
     /// List and check detection rules
     Rules {
@@ -40,7 +58,11 @@ pub enum Command {
     /// Accept findings by fingerprint: append them to .keysnareignore
     #[command(after_help = "\
 A fingerprint depends only on the rule and the secret: the entry keeps working after rebases,
-squashes and moved lines, and never hides a different secret. Every report prints it.")]
+squashes and moved lines, and never hides a different secret. Every report prints it.
+
+Fingerprints are HMAC-SHA256 under the fingerprint key: KEYSNARE_FINGERPRINT_KEY, else the
+project's .keysnare.key (created by the first scan of a git work tree; commit it so every
+clone and CI job makes the same fingerprints), else a private per-user key.")]
     Ignore {
         /// Fingerprints (32 hex digits) as printed in reports
         #[arg(value_name = "FINGERPRINT", required = true)]

@@ -4,6 +4,7 @@
 
 mod args;
 mod config;
+mod fingerprint_key;
 #[doc(hidden)]
 pub mod fuzzing;
 mod import;
@@ -34,7 +35,7 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 /// The environment variable that holds the fingerprint key.
-pub const FINGERPRINT_KEY_ENV: &str = "KEYSNARE_FINGERPRINT_KEY";
+pub const FINGERPRINT_KEY_ENV: &str = fingerprint_key::ENV;
 
 /// Runs the command line in `std::env::args` and returns the process exit code.
 pub fn main() -> i32 {
@@ -50,11 +51,6 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // A team's fingerprint key (docs/SECURITY.md): fingerprints become keyed hashes that
-    // nobody without the key can test guessed secrets against.
-    if let Some(key) = std::env::var_os(FINGERPRINT_KEY_ENV).filter(|k| !k.is_empty()) {
-        keysnare_types::Fingerprint::set_key(key.as_encoded_bytes());
-    }
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Rules { command } => rules(command),
@@ -158,6 +154,8 @@ struct Executed {
     rules: Arc<RuleSet>,
     format: Format,
     repo: Option<PathBuf>,
+    /// Where the fingerprint key came from.
+    key: fingerprint_key::KeySource,
 }
 
 /// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
@@ -224,6 +222,28 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     if !repos.is_empty() && args.paths.len() > 1 {
         bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
     }
+    // Fingerprints are keyed (docs/SECURITY.md): the project's key lives at the root of
+    // what is scanned, where .keysnareignore and .keysnare.toml are read.
+    let project_root = match repos.first() {
+        Some(repo) => Some(repo.to_path_buf()),
+        None => config_root.clone(),
+    };
+    let key = fingerprint_key::resolve(project_root.as_deref())?;
+    // A created key file is said even with --quiet: it is a file the user should commit.
+    let created = matches!(
+        key,
+        fingerprint_key::KeySource::Project { created: true, .. }
+    );
+    if (!args.quiet || created)
+        && let Some(notice) = fingerprint_key::notice(
+            &key,
+            project_root
+                .as_deref()
+                .is_some_and(|r| r.join(".git").exists()),
+        )
+    {
+        eprintln!("keysnare: {notice}");
+    }
     let progress =
         show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
     let cfg = ScanConfig {
@@ -254,6 +274,18 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             eprintln!("keysnare: skipped {}: {}", s.path, skip_reason(&s.reason));
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
+        eprintln!(
+            "keysnare: fingerprints: HMAC-SHA256 under the {} key{}",
+            key.label(),
+            match &key {
+                fingerprint_key::KeySource::Project { path, .. }
+                | fingerprint_key::KeySource::User { path } => {
+                    format!(" ({})", fingerprint_key::shown(path))
+                }
+                fingerprint_key::KeySource::Environment => format!(" ({FINGERPRINT_KEY_ENV})"),
+                fingerprint_key::KeySource::OneTime => String::new(),
+            }
+        );
     }
     if !args.quiet
         && let Some(warning) = keysnare_report::memory_warning(&out.stats.memory)
@@ -265,6 +297,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         rules,
         format,
         repo: repos.first().map(|p| p.to_path_buf()),
+        key,
     })
 }
 
@@ -274,9 +307,11 @@ fn scan(args: ScanArgs) -> Result<i32> {
         rules,
         format,
         repo,
+        key,
     } = execute(&args)?;
     let mut summary = summary_of(&out);
     summary.git = repo.is_some();
+    summary.fingerprint_key = Some(key.label().to_string());
     let report = Report {
         rules: &rules,
         findings: &out.findings,
@@ -522,6 +557,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         ignored_findings: out.stats.ignored_findings,
         elapsed: out.stats.elapsed,
         memory: Some(out.stats.memory.clone()),
+        fingerprint_key: None,
     }
 }
 

@@ -276,10 +276,12 @@ impl Collector {
         let mut findings: Vec<Finding> = by_secret
             .into_values()
             .filter(|f| {
-                let drop = self
-                    .exclusions
-                    .iter()
-                    .any(|x| x.excludes_fingerprint(&f.fingerprint));
+                // Entries written before fingerprints were keyed (unkeyed, `v1`) still
+                // accept their finding.
+                let legacy = Fingerprint::unkeyed(&f.rule_id, &f.secret);
+                let drop = self.exclusions.iter().any(|x| {
+                    x.excludes_fingerprint(&f.fingerprint) || x.excludes_fingerprint(&legacy)
+                });
                 ignored += u64::from(drop);
                 !drop
             })

@@ -66,6 +66,9 @@ pub fn parse_gitleaks_ignore(text: &str) -> Vec<PlaceEntry> {
     out
 }
 
+/// The project's fingerprint key file, at the root of what is scanned; never scanned.
+pub const FINGERPRINT_KEY_FILE_NAME: &str = ".keysnare.key";
+
 impl Exclusions {
     /// Builds exclusions rooted at `root` from the text of an ignore file (if any) and extra
     /// path patterns.
@@ -79,6 +82,9 @@ impl Exclusions {
         patterns: &[String],
     ) -> Result<Exclusions, Error> {
         let mut b = GitignoreBuilder::new(root);
+        // The project's fingerprint key is not a leak: it is meant to be committed.
+        b.add_line(None, &format!("/{FINGERPRINT_KEY_FILE_NAME}"))
+            .map_err(|e| Error::Config(format!("built-in pattern: {e}")))?;
         let mut fingerprints = HashSet::new();
         if let Some((file, text)) = ignore_file {
             for (n, line) in text.lines().enumerate() {

@@ -34,7 +34,8 @@ use keysnare_walk::{Event, SkipReason, Walk};
 
 pub use collect::Collector;
 pub use ignorefile::{
-    Exclusions, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry, parse_gitleaks_ignore,
+    Exclusions, FINGERPRINT_KEY_FILE_NAME, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry,
+    parse_gitleaks_ignore,
 };
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 pub use memory::DEFAULT_MEMORY_BUDGET;

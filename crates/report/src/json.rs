@@ -91,6 +91,8 @@ struct JsonSummary {
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     memory: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint_key: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -194,6 +196,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
             memory: s.memory.as_ref().map(memory_json),
+            fingerprint_key: s.fingerprint_key.clone(),
         },
         skipped: s
             .skipped

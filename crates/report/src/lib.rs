@@ -50,6 +50,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The memory plan and what the scan used.
     pub memory: Option<keysnare_types::MemoryUse>,
+    /// Where the fingerprint key came from: `environment`, `project`, `user` or `one-time`.
+    pub fingerprint_key: Option<String>,
 }
 
 /// A finished scan, ready to write.

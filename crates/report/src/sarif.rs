@@ -32,7 +32,7 @@ pub const MAX_GZIPPED_BYTES: u64 = 9_500_000;
 /// Related locations kept per result.
 const MAX_RELATED: usize = 100;
 /// The key of keysnare's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "keysnare/secret/v1";
+pub const FINGERPRINT_KEY: &str = "keysnare/secret/v2";
 
 /// Where the scanned code lives, for `versionControlProvenance` and `originalUriBaseIds`.
 #[derive(Clone, Debug, Default)]
@@ -433,7 +433,10 @@ pub fn write_sarif(
         "toolExecutionNotifications": notifications,
     });
     if let Some(m) = &report.summary.memory {
-        invocation["properties"] = json!({"memory": crate::json::memory_json(m)});
+        invocation["properties"]["memory"] = crate::json::memory_json(m);
+    }
+    if let Some(k) = &report.summary.fingerprint_key {
+        invocation["properties"]["fingerprintKey"] = json!(k);
     }
 
     let driver = sarif::ToolComponent::builder()

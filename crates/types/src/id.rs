@@ -45,12 +45,13 @@ impl fmt::Debug for BlobId {
     }
 }
 
-/// The identity of a finding: a hash of the rule id and the secret.
+/// The identity of a finding: a keyed hash of the rule id and the secret.
 ///
 /// It never includes a path, line or commit, so it survives rebases, squashes and moved
 /// code, and an ignore entry holding it can never hide a different secret. Printed as 32
-/// lowercase hex digits (the first 128 bits of SHA-256 over a versioned, domain-separated
-/// input).
+/// lowercase hex digits: the first 128 bits of HMAC-SHA256 under the key set with
+/// [`Fingerprint::set_key`] over a versioned, domain-separated input (`v2`), or of SHA-256
+/// over the same input when no key is set (`v1`, see [`Fingerprint::unkeyed`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 16]);
 
@@ -96,9 +97,13 @@ impl Fingerprint {
     /// over a versioned, length-prefixed encoding of both (`v1`), or, when a key is set,
     /// of HMAC-SHA256 under the key (`v2`).
     pub fn of(rule_id: &str, secret: &[u8]) -> Fingerprint {
+        Fingerprint::digest(FINGERPRINT_KEY.get().map(Vec::as_slice), rule_id, secret)
+    }
+
+    fn digest(key: Option<&[u8]>, rule_id: &str, secret: &[u8]) -> Fingerprint {
         let rule_len = (rule_id.len() as u64).to_le_bytes();
         let secret_len = (secret.len() as u64).to_le_bytes();
-        let digest: [u8; 32] = match FINGERPRINT_KEY.get() {
+        let digest: [u8; 32] = match key {
             Some(key) => hmac_sha256(
                 key,
                 &[
@@ -122,6 +127,13 @@ impl Fingerprint {
         let mut out = [0u8; 16];
         out.copy_from_slice(&digest[..16]);
         Fingerprint(out)
+    }
+
+    /// The unkeyed (`v1`) fingerprint of `secret` found by rule `rule_id`, whatever key is
+    /// set: what fingerprints were before they were keyed, so that ignore and baseline
+    /// entries written then still match.
+    pub fn unkeyed(rule_id: &str, secret: &[u8]) -> Fingerprint {
+        Fingerprint::digest(None, rule_id, secret)
     }
 
     /// Parses 32 hex digits, as printed by [`Display`](fmt::Display).
