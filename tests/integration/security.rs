@@ -411,6 +411,21 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
         "{paths:?}"
     );
 
+    // A scan of a sub-folder, or of standard input from one, uses its project's key.
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    std::fs::write(repo.join("sub/b.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
+    let out = scan(&repo.join("sub"), &[]);
+    assert_eq!(json(&out.stdout)["summary"]["fingerprint_key"], "project");
+    assert_eq!(first_fingerprint(&out).0, fp);
+    let out = keysnare_without_key(&cfg, false)
+        .current_dir(repo.join("sub"))
+        .args(["scan", "-", "-f", "json"])
+        .write_stdin(format!("AWS_ACCESS_KEY_ID={aws}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(first_fingerprint(&out).0, fp);
+    assert!(!repo.join("sub/.keysnare.key").exists());
+
     // A clone has the key and makes the same fingerprints; a project of its own does not.
     let clone = t.path().join("clone");
     git(

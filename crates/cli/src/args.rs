@@ -20,8 +20,9 @@ pub const EXIT_CODES: &str = exit_codes!();
 pub const SCAN_HELP: &str = concat!(
     "\
 Fingerprints are HMAC-SHA256 under the fingerprint key: KEYSNARE_FINGERPRINT_KEY, else the
-project's .keysnare.key at the root of what is scanned (the first scan of a git work tree
-outside CI creates it: commit it), else a private per-user key
+project's .keysnare.key (at the root of the scanned repository, or of the git work tree or
+folder holding one that the scanned folder is in; the first scan of a git work tree outside
+CI creates it: commit it), else a private per-user key
 ($XDG_CONFIG_HOME/keysnare/fingerprint.key). -v says which.
 
 ",

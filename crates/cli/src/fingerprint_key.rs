@@ -59,9 +59,27 @@ impl KeySource {
     }
 }
 
-/// Finds (or makes) the key for a scan whose project root is `root` (`None` when several
-/// paths are scanned), sets it for the process, and says where it came from. A project key
-/// file that is there but unreadable or malformed is an error.
+/// The directory whose `.keysnare.key` is the project's key for a scan of `start`: the
+/// nearest of `start` and its parents that holds a key file or is a git work tree's root
+/// (so a scan of a sub-folder uses its project's key), or `start` when none is.
+pub fn project_dir(start: &Path) -> PathBuf {
+    let holds = |d: &Path| d.join(FILE_NAME).exists() || d.join(".git").exists();
+    if holds(start) {
+        return start.to_path_buf();
+    }
+    if let Ok(abs) = std::fs::canonicalize(start) {
+        for d in abs.ancestors().skip(1) {
+            if holds(d) {
+                return d.to_path_buf();
+            }
+        }
+    }
+    start.to_path_buf()
+}
+
+/// Finds (or makes) the key for a scan whose project directory ([`project_dir`]) is `root`
+/// (`None` when several paths are scanned), sets it for the process, and says where it came
+/// from. A project key file that is there but unreadable or malformed is an error.
 pub fn resolve(root: Option<&Path>) -> Result<KeySource> {
     if let Some(key) = std::env::var_os(ENV).filter(|k| !k.is_empty()) {
         Fingerprint::set_key(key.as_encoded_bytes());

@@ -226,7 +226,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     // what is scanned, where .keysnareignore and .keysnare.toml are read.
     let project_root = match repos.first() {
         Some(repo) => Some(repo.to_path_buf()),
-        None => config_root.clone(),
+        None => config_root.as_deref().map(fingerprint_key::project_dir),
     };
     let key = fingerprint_key::resolve(project_root.as_deref())?;
     // A created key file is said even with --quiet: it is a file the user should commit.
