@@ -1466,3 +1466,67 @@ fn a_budget_below_what_the_scan_needs_is_a_warning_and_the_scan_goes_on() {
         "{notes:#?}"
     );
 }
+
+/// A commit that a ref names, whose tree's header claims 4 GiB (what a fuzzed repository
+/// did to the provenance walk): the tree is an error, the rest of the scan completes, and
+/// the process never allocates what the header claims.
+#[test]
+fn a_tree_whose_header_claims_gigabytes_is_an_error_not_an_allocation() {
+    let t = Tree::new();
+    let aws = aws_key_id(9804);
+    let repo = repo_with(&t, "tree-liar", &[("README.md", "# liar\n".to_string())]);
+    // A packed tree: its entry header claims 4 GiB, its deflate data holds one entry.
+    let mut content = b"100644 x\0".to_vec();
+    content.extend_from_slice(&[0x11; 20]);
+    let mut entry = entry_header(2, 4 << 30);
+    entry.extend_from_slice(&zlib_stored(&content));
+    let raw_id = [0x7e; 20];
+    write_pack(&repo, &[(raw_id, entry)]);
+    let tree_id = hex(&raw_id);
+    // A commit of that tree, and a child commit holding the key: the provenance walk reads
+    // the parent's tree before it gets to the key.
+    let body = format!(
+        "tree {tree_id}\nauthor Eve <eve@fixture.test> 1700000000 +0000\ncommitter Eve <eve@fixture.test> 1700000000 +0000\n\nevil\n"
+    );
+    let mut commit = format!("commit {}\0", body.len()).into_bytes();
+    commit.extend_from_slice(body.as_bytes());
+    let evil = hex(&sha1(&commit));
+    write_loose(&repo, &evil, &zlib_stored(&commit));
+    std::fs::write(repo.join("a.env"), format!("K={aws}\n")).unwrap();
+    let out = |args: &[&str]| {
+        let o = git_output(&repo, args, None);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    let blob = out(&["hash-object", "-w", "a.env"]);
+    std::fs::remove_file(repo.join("a.env")).unwrap();
+    let tree = {
+        let mut c = std::process::Command::new("git");
+        c.current_dir(&repo)
+            .arg("mktree")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write as _;
+        writeln!(child.stdin.take().unwrap(), "100644 blob {blob}\ta.env").unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let child = out(&["commit-tree", &tree, "-p", &evil, "-m", "key"]);
+    out(&["update-ref", "refs/heads/evil", &child]);
+
+    let o = scan(&[repo.as_os_str(), OsStr::new("--no-worktree")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.paths(), BTreeSet::from(["a.env".to_string()]));
+    let errors = o.errors();
+    assert!(errors.iter().any(|e| e.contains(&tree_id)), "{errors:#?}");
+    let m = memory_of(&o);
+    assert!(m["peak_rss"].as_u64().is_none_or(|r| r < 1 << 30), "{m:#}");
+    assert_eq!(m["within_budget"].as_bool(), Some(true), "{m:#}");
+}

@@ -423,7 +423,12 @@ pub fn scan_repository(
     scope: &GitScope,
 ) -> Result<ScanOutput, Error> {
     let start = Instant::now();
-    let mut repo = Repository::open(path)?;
+    // No single object may take more than the whole budget (a damaged header can claim
+    // gigabytes); blobs are held to the in-flight allowance on top of that.
+    let alloc_limit = cfg
+        .memory_budget
+        .unwrap_or_else(|| memory::default_budget(cfg.threads));
+    let mut repo = Repository::open_limited(path, Some(alloc_limit))?;
     let full_history = matches!(scope, GitScope::History { .. });
     let budget = Budget::new(cfg, Some(repo.odb_size()), full_history);
     let cfg = &budget.cfg;

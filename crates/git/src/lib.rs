@@ -142,7 +142,17 @@ impl Repository {
     /// Opens the repository at `path` (a work tree or a bare repository) in isolation: no
     /// user or system configuration, no hooks, filters or programs from its configuration.
     pub fn open(path: &Path) -> Result<Repository, Error> {
-        let opts = gix::open::Options::isolated();
+        Repository::open_limited(path, None)
+    }
+
+    /// [`Repository::open`], with no object read from its database allowed to take more
+    /// than `alloc_limit` bytes once inflated: a damaged or hostile object whose header
+    /// claims gigabytes is an error when read, not an allocation of that size.
+    pub fn open_limited(path: &Path, alloc_limit: Option<u64>) -> Result<Repository, Error> {
+        let mut opts = gix::open::Options::isolated();
+        if let Some(limit) = alloc_limit {
+            opts = opts.config_overrides([format!("gitoxide.objects.allocLimit={limit}")]);
+        }
         if !path.exists() {
             return Err(Error::NotARepository {
                 path: path.to_path_buf(),
