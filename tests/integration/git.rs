@@ -255,10 +255,9 @@ fn staged_uses_the_cache_tree_without_missing_changes() {
     .unwrap();
     git(&repo, &["add", "a", "x"]);
     git(&repo, &["rm", "-q", "root.env"]);
-    // A changed file is scanned whole: its older key (line 1) is reported too.
+    // A changed file: its new key (line 2); the older one (line 1) is HEAD's already.
     let expected: BTreeSet<Row> = [
         row(AWS, "a/b/c/d/new.env", 1, "staged", ""),
-        row(AWS, "x/y/k.env", 1, "staged", ""),
         row(AWS, "x/y/k.env", 2, "staged", ""),
     ]
     .into_iter()
@@ -276,6 +275,73 @@ fn staged_uses_the_cache_tree_without_missing_changes() {
     let (code, _, rows) = scan(&repo, &["--staged"]);
     assert_eq!(code, 1);
     assert_eq!(rows, expected);
+}
+
+/// `--staged` reports what the commit adds: a secret that `HEAD`'s version of the same file
+/// already holds is left out (and counted), wherever it moved in the file; a committed
+/// secret copied to another file, or a file renamed, is reported; a history scan still
+/// reports the committed one.
+#[test]
+fn staged_reports_only_secrets_the_commit_adds() {
+    let t = Tree::new();
+    let repo = t.path().join("adds");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let (old, new) = (aws_key_id(320), aws_key_id(321));
+    std::fs::write(repo.join("a.env"), format!("OLD={old}\n")).unwrap();
+    std::fs::write(repo.join("keep.txt"), "notes\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+
+    // The old key moves down a line and a new one comes in above it.
+    std::fs::write(repo.join("a.env"), format!("# env\nNEW={new}\nOLD={old}\n")).unwrap();
+    git(&repo, &["add", "a.env"]);
+    let (code, doc, rows) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows,
+        [row(AWS, "a.env", 2, "staged", "")].into_iter().collect()
+    );
+    assert_eq!(doc["summary"]["already_committed"], 1);
+    let out = keysnare()
+        .args(["scan", "--staged"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("; 1 already committed in the changed file (not added by this commit; a history scan reports it)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A change that adds no secret passes.
+    std::fs::write(repo.join("a.env"), format!("OLD={old}\nDEBUG=1\n")).unwrap();
+    git(&repo, &["add", "a.env"]);
+    let (code, doc, rows) = scan(&repo, &["--staged"]);
+    assert_eq!((code, rows.len()), (0, 0), "{doc:#}");
+
+    git(&repo, &["commit", "-q", "-m", "debug"]);
+
+    // The committed key copied into another file, and the file renamed: both new paths.
+    std::fs::write(repo.join("copy.env"), format!("OLD={old}\n")).unwrap();
+    git(&repo, &["add", "copy.env"]);
+    git(&repo, &["mv", "a.env", "moved.env"]);
+    let (code, _, rows) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rows,
+        [
+            row(AWS, "copy.env", 1, "staged", ""),
+            row(AWS, "moved.env", 1, "staged", "")
+        ]
+        .into_iter()
+        .collect()
+    );
+
+    // History still has it.
+    let (_, _, rows) = scan(&repo, &["--no-worktree"]);
+    assert!(rows.iter().any(|r| r.1 == "a.env"), "{rows:?}");
 }
 
 #[test]

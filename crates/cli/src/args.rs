@@ -207,7 +207,9 @@ pub struct ScanArgs {
     /// Scan only the blobs that the commits after REV introduced (`REV..HEAD`)
     #[arg(long, value_name = "REV", conflicts_with_all = ["staged", "no_git"])]
     pub since: Option<String>,
-    /// Scan only the staged changes (what `git commit` would record): for pre-commit hooks
+    /// Scan only the staged changes (what `git commit` would record): for pre-commit hooks.
+    /// Reports the secrets the commit adds: one that HEAD's version of the same file holds
+    /// already is left out and counted (a history scan reports it)
     #[arg(long, conflicts_with = "no_git")]
     pub staged: bool,
     /// Scan a repository's work tree as plain files, without its history

@@ -555,6 +555,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
             .map(|e| (e.path.clone().unwrap_or_default(), e.message.clone()))
             .collect(),
         ignored_findings: out.stats.ignored_findings,
+        already_committed: out.stats.already_committed,
         elapsed: out.stats.elapsed,
         memory: Some(out.stats.memory.clone()),
         fingerprint_key: None,

@@ -110,6 +110,9 @@ pub struct Collector {
     pub(crate) files: u64,
     pub(crate) bytes: u64,
     pub(crate) bytes_scanned: u64,
+    /// Secrets (rule, secret) of staged blobs left out because `HEAD` already holds them at
+    /// the same path.
+    already_committed: HashSet<(usize, BString)>,
 }
 
 impl Collector {
@@ -130,6 +133,7 @@ impl Collector {
             files: 0,
             bytes: 0,
             bytes_scanned: 0,
+            already_committed: HashSet::new(),
         }
     }
 
@@ -172,6 +176,23 @@ impl Collector {
 
     pub(crate) fn add_matches(&mut self, id: BlobId, located: Vec<Located>) {
         self.matches.insert(id, located);
+    }
+
+    /// Leaves out, for each blob of `known`, the matches of the (rule, secret) pairs given:
+    /// secrets a staged file's `HEAD` version already holds, which the commit does not add.
+    pub(crate) fn drop_known(&mut self, known: &HashMap<BlobId, HashSet<(usize, BString)>>) {
+        for (blob, secrets) in known {
+            if let Some(located) = self.matches.get_mut(blob) {
+                located.retain(|l| {
+                    let key = (l.rule, l.secret.clone());
+                    let keep = !secrets.contains(&key);
+                    if !keep {
+                        self.already_committed.insert(key);
+                    }
+                    keep
+                });
+            }
+        }
     }
 
     /// Adds a place to blob `id`.
@@ -306,10 +327,29 @@ impl Collector {
                 blobs_scanned: self.seen.len() as u64,
                 bytes_scanned: self.bytes_scanned,
                 ignored_findings: ignored,
+                already_committed: self.already_committed.len() as u64,
                 ..Default::default()
             },
         }
     }
+}
+
+/// The (rule, secret) pairs a blob's bytes hold, as [`scan_blob`] would record them (file
+/// rules included when `path` is known); nothing is recorded.
+pub(crate) fn secrets_of(
+    matcher: &mut keysnare_matcher::Matcher,
+    data: &[u8],
+    path: Option<&[u8]>,
+) -> HashSet<(usize, BString)> {
+    let mut found = Vec::new();
+    matcher.scan(data, &mut found);
+    if let Some(path) = path {
+        matcher.scan_file_rules(path, data, &mut found);
+    }
+    locate(data, &found)
+        .into_iter()
+        .map(|l| (l.rule, l.secret))
+        .collect()
 }
 
 /// Scans one blob's bytes and records its matches.

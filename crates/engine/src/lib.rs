@@ -18,7 +18,7 @@ mod collect;
 mod ignorefile;
 pub mod memory;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -158,6 +158,9 @@ pub struct Stats {
     pub bytes_scanned: u64,
     /// Findings dropped because `.keysnareignore` lists their fingerprint.
     pub ignored_findings: u64,
+    /// Secrets of staged files left out because `HEAD`'s version of the same file already
+    /// holds them (`--staged` reports what the commit adds).
+    pub already_committed: u64,
     /// Wall time.
     pub elapsed: Duration,
     /// The memory plan the scan ran with, and what it used.
@@ -480,7 +483,10 @@ pub fn scan_repository(
         }
         GitScope::Staged => {
             let introduced = repo.staged()?;
-            read_introduced(&repo, &opts, visitor, &collector, introduced)
+            let known = already_committed(&repo, &opts, cfg, &introduced);
+            let report = read_introduced(&repo, &opts, visitor, &collector, introduced);
+            collector.lock().expect("collector").drop_known(&known);
+            report
         }
     };
     let mut c = collector.into_inner().expect("collector");
@@ -521,6 +527,83 @@ pub fn scan_repository(
         });
     }
     Ok(finish(c.finish(), start, &budget))
+}
+
+/// Reads the `HEAD` versions of staged files (their `previous` blobs) and scans them.
+struct HeadVersions<'a> {
+    matcher: Matcher,
+    paths: Arc<HashMap<BlobId, BString>>,
+    found: &'a Mutex<HashMap<BlobId, HashSet<(usize, BString)>>>,
+}
+
+impl Clone for HeadVersions<'_> {
+    fn clone(&self) -> Self {
+        HeadVersions {
+            matcher: self.matcher.clone(),
+            paths: Arc::clone(&self.paths),
+            found: self.found,
+        }
+    }
+}
+
+impl BlobVisitor for HeadVersions<'_> {
+    fn claim(&mut self, _: &BlobId) -> bool {
+        true
+    }
+
+    fn visit(&mut self, id: BlobId, data: &[u8]) {
+        let path = self.paths.get(&id).map(|p| p.as_slice());
+        let secrets = collect::secrets_of(&mut self.matcher, data, path);
+        if !secrets.is_empty() {
+            self.found.lock().expect("found").insert(id, secrets);
+        }
+    }
+}
+
+/// For each staged blob, the secrets that `HEAD`'s version of its file already holds, at
+/// every path the blob is staged at: the commit does not add them, so `--staged` leaves
+/// them out (a history or range scan reports them). A `HEAD` version that cannot be read
+/// leaves nothing out.
+fn already_committed(
+    repo: &Repository,
+    opts: &ReadOptions<'_>,
+    cfg: &ScanConfig,
+    introduced: &[keysnare_git::Introduced],
+) -> HashMap<BlobId, HashSet<(usize, BString)>> {
+    let paths: HashMap<BlobId, BString> = introduced
+        .iter()
+        .filter_map(|i| i.previous.map(|p| (p, i.path.clone())))
+        .collect();
+    if paths.is_empty() {
+        return HashMap::new();
+    }
+    let mut ids: Vec<BlobId> = paths.keys().copied().collect();
+    ids.sort();
+    let found = Mutex::new(HashMap::new());
+    let visitor = HeadVersions {
+        matcher: matcher_for(cfg),
+        paths: Arc::new(paths),
+        found: &found,
+    };
+    let quiet = ReadOptions {
+        progress: None,
+        ..*opts
+    };
+    let _ = repo.read_blobs(&ids, &quiet, visitor);
+    let found = found.into_inner().expect("found");
+    let mut out: HashMap<BlobId, HashSet<(usize, BString)>> = HashMap::new();
+    for i in introduced {
+        let known = i
+            .previous
+            .and_then(|p| found.get(&p))
+            .cloned()
+            .unwrap_or_default();
+        out.entry(i.blob)
+            .and_modify(|s| s.retain(|k| known.contains(k)))
+            .or_insert(known);
+    }
+    out.retain(|_, s| !s.is_empty());
+    out
 }
 
 fn read_introduced(

@@ -114,6 +114,9 @@ pub struct Introduced {
     pub path: BString,
     /// The introducing commit (`None` for the staged index).
     pub commit: Option<CommitInfo>,
+    /// For a staged file that `HEAD` holds at the same path with other content: `HEAD`'s
+    /// blob there (what the commit changes).
+    pub previous: Option<BlobId>,
 }
 
 /// Options for reading blobs.

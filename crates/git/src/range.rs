@@ -84,6 +84,7 @@ pub(crate) fn introduced(
                     blob: blob_id(&blob),
                     path,
                     commit: Some(info.clone()),
+                    previous: None,
                 });
             }
         }

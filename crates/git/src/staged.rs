@@ -57,11 +57,13 @@ pub(crate) fn introduced(repo: &Repository) -> Result<Vec<Introduced>, Error> {
             continue;
         }
         let path = BString::from(path.to_vec());
-        if head.get(&path) != Some(&entry.id) {
+        let before = head.get(&path);
+        if before != Some(&entry.id) {
             out.push(Introduced {
                 blob: blob_id(&entry.id),
                 path,
                 commit: None,
+                previous: before.map(|id| blob_id(id)),
             });
         }
     }

@@ -86,6 +86,8 @@ struct JsonSummary {
     findings: usize,
     locations: usize,
     ignored_findings: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    already_committed: u64,
     skipped: usize,
     errors: usize,
     elapsed_ms: u128,
@@ -192,6 +194,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             findings: report.findings.len(),
             locations: report.location_count(),
             ignored_findings: s.ignored_findings,
+            already_committed: s.already_committed,
             skipped: s.skipped.len(),
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
@@ -245,4 +248,8 @@ pub(crate) fn memory_json(m: &keysnare_types::MemoryUse) -> serde_json::Value {
             "in_flight": p.in_flight,
         },
     })
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -46,6 +46,8 @@ pub struct Summary {
     pub errors: Vec<(String, String)>,
     /// Findings dropped because the ignore file lists them.
     pub ignored_findings: u64,
+    /// Secrets of staged files left out because `HEAD`'s version already holds them.
+    pub already_committed: u64,
     /// Wall time.
     pub elapsed: Duration,
     /// The memory plan and what the scan used.

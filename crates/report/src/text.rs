@@ -246,6 +246,14 @@ pub fn summary_line(report: &Report<'_>) -> String {
             s.ignored_findings
         ));
     }
+    if s.already_committed > 0 {
+        line.push_str(&format!(
+            "; {} already committed in the changed {} (not added by this commit; a history scan reports {})",
+            s.already_committed,
+            if s.already_committed == 1 { "file" } else { "files" },
+            if s.already_committed == 1 { "it" } else { "them" },
+        ));
+    }
     if !s.skipped.is_empty() {
         line.push_str(&format!("; {} skipped (-v lists them)", s.skipped.len()));
     }
