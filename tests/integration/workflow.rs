@@ -351,3 +351,47 @@ fn baseline_round_trip_and_branches_merge_cleanly() {
     sorted.sort();
     assert_eq!(entries, sorted, "entries are sorted");
 }
+
+/// A baseline written before fingerprints were keyed (unkeyed entries) still hides its
+/// findings, and `baseline update` rewrites its entries under the key, notes kept.
+#[test]
+fn unkeyed_baseline_entries_match_and_are_rewritten_under_the_key() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "legacy-baseline");
+    let aws = aws_key_id(730);
+    std::fs::write(repo.join("old.env"), format!("K={aws}\n")).unwrap();
+    let legacy = keysnare_types::Fingerprint::unkeyed("aws.access-key-id", aws.as_bytes());
+    std::fs::write(
+        repo.join("keysnare.baseline"),
+        format!("# written before keys\n{legacy} aws.access-key-id old.env  (rotated 2024-05)\n"),
+    )
+    .unwrap();
+    let scan_with_baseline = || {
+        keysnare()
+            .current_dir(&repo)
+            .args(["scan", ".", "--no-git", "--baseline", "keysnare.baseline"])
+            .assert()
+            .code(0);
+    };
+    scan_with_baseline();
+    let out = keysnare()
+        .current_dir(&repo)
+        .args(["baseline", "update", "--no-git"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(0 added, 0 gone and dropped, 1 rewritten under the fingerprint key)"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(repo.join("keysnare.baseline")).unwrap();
+    let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries.len(), 1, "{text}");
+    assert!(!entries[0].starts_with(&legacy.to_string()), "{text}");
+    assert!(
+        entries[0].ends_with(" aws.access-key-id old.env  (rotated 2024-05)"),
+        "{text}"
+    );
+    scan_with_baseline();
+}

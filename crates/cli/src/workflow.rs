@@ -66,15 +66,34 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         }
     }
     let mut lines: BTreeMap<Fingerprint, String> = BTreeMap::new();
+    // Entries written before fingerprints were keyed are rewritten under the key, with
+    // their notes.
+    let mut rekeyed: BTreeMap<Fingerprint, Fingerprint> = BTreeMap::new();
     for f in &out.findings {
-        let line = existing
-            .get(&f.fingerprint)
-            .cloned()
-            .unwrap_or_else(|| baseline_line(f));
+        let line = match existing.get(&f.fingerprint) {
+            Some(line) => line.clone(),
+            None => {
+                let legacy = Fingerprint::unkeyed(&f.rule_id, &f.secret);
+                match existing.get(&legacy) {
+                    Some(line) if legacy != f.fingerprint => {
+                        rekeyed.insert(legacy, f.fingerprint);
+                        let rest = line.split_once(char::is_whitespace).map_or("", |(_, r)| r);
+                        format!("{} {}", f.fingerprint, rest.trim_start())
+                            .trim_end()
+                            .to_string()
+                    }
+                    _ => baseline_line(f),
+                }
+            }
+        };
         lines.insert(f.fingerprint, line);
     }
-    let added = lines.keys().filter(|k| !existing.contains_key(k)).count();
-    let dropped = existing.keys().filter(|k| !lines.contains_key(k)).count();
+    let kept = |k: &Fingerprint| lines.contains_key(k) || rekeyed.contains_key(k);
+    let added = lines
+        .keys()
+        .filter(|k| !existing.contains_key(k) && !rekeyed.values().any(|v| v == *k))
+        .count();
+    let dropped = existing.keys().filter(|k| !kept(k)).count();
     let mut text = String::from(BASELINE_HEADER);
     for line in lines.values() {
         text.push_str(line);
@@ -83,8 +102,13 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     std::fs::write(&args.output, text)
         .with_context(|| format!("cannot write baseline {}", args.output.display()))?;
     if update {
+        let rewritten = if rekeyed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} rewritten under the fingerprint key", rekeyed.len())
+        };
         eprintln!(
-            "keysnare: {}: {} findings ({added} added, {dropped} gone and dropped)",
+            "keysnare: {}: {} findings ({added} added, {dropped} gone and dropped{rewritten})",
             args.output.display(),
             lines.len()
         );
