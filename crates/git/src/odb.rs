@@ -173,27 +173,11 @@ pub(crate) struct Shared {
     pub referenced: std::sync::Mutex<Referenced>,
 }
 
-/// The blobs trees refer to: a set, since trees repeat the same blobs over and over.
+/// The blobs trees refer to: a set, since trees repeat the same blobs over and over. (The
+/// standard, randomly keyed hasher: ids are chosen by whoever wrote the repository.)
 #[derive(Default)]
 pub(crate) struct Referenced {
-    ids: HashSet<BlobId, std::hash::BuildHasherDefault<IdHasher>>,
-}
-
-/// A hasher for object ids, which are uniformly distributed already: their first eight
-/// bytes are the hash.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for (i, b) in bytes.iter().take(8).enumerate() {
-            self.0 ^= u64::from(*b) << (8 * i);
-        }
-    }
+    ids: HashSet<BlobId>,
 }
 
 impl Referenced {
