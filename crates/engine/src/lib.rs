@@ -483,8 +483,13 @@ pub fn scan_repository(
         }
         GitScope::Staged => {
             let introduced = repo.staged()?;
-            let known = already_committed(&repo, &opts, cfg, &introduced);
+            // Every path of each staged blob counts: a secret is left out only where every
+            // file the blob is staged as held it in HEAD.
+            let changed = introduced.clone();
             let report = read_introduced(&repo, &opts, visitor, &collector, introduced);
+            // Only the files where something was found need their HEAD version read.
+            let matched = collector.lock().expect("collector").matched();
+            let known = already_committed(&repo, &opts, cfg, &changed, &matched);
             collector.lock().expect("collector").drop_known(&known);
             report
         }
@@ -569,9 +574,11 @@ fn already_committed(
     opts: &ReadOptions<'_>,
     cfg: &ScanConfig,
     introduced: &[keysnare_git::Introduced],
+    matched: &HashSet<BlobId>,
 ) -> HashMap<BlobId, HashSet<(usize, BString)>> {
     let paths: HashMap<BlobId, BString> = introduced
         .iter()
+        .filter(|i| matched.contains(&i.blob))
         .filter_map(|i| i.previous.map(|p| (p, i.path.clone())))
         .collect();
     if paths.is_empty() {
@@ -592,7 +599,7 @@ fn already_committed(
     let _ = repo.read_blobs(&ids, &quiet, visitor);
     let found = found.into_inner().expect("found");
     let mut out: HashMap<BlobId, HashSet<(usize, BString)>> = HashMap::new();
-    for i in introduced {
+    for i in introduced.iter().filter(|i| matched.contains(&i.blob)) {
         let known = i
             .previous
             .and_then(|p| found.get(&p))
