@@ -1357,9 +1357,9 @@ fn a_file_or_blob_larger_than_one_may_take_is_skipped_and_listed() {
         .unwrap()
         .trim()
         .to_string();
-    // 144 MiB: 48 for the rules, 64 for the one worker, 32 MiB of content in flight (24 in
+    // 128 MiB: 48 for the rules, 48 for the one worker, 32 MiB of content in flight (24 in
     // a git scan, which gives a quarter to the delta-base cache).
-    let tight = [OsStr::new("--memory-budget"), OsStr::new("144M")];
+    let tight = [OsStr::new("--memory-budget"), OsStr::new("128M")];
     let one = [OsStr::new("--threads"), OsStr::new("1")];
     let reason = |limit: u64| {
         format!(
@@ -1439,7 +1439,7 @@ fn a_budget_below_what_the_scan_needs_is_a_warning_and_the_scan_goes_on() {
     assert_eq!(m["plan"]["threads"].as_u64(), Some(1), "{m:#}");
     assert!(
         o.stderr.contains(
-            "keysnare: warning: the memory budget (64.0 MiB) is less than this scan needs at least (128.0 MiB"
+            "keysnare: warning: the memory budget (64.0 MiB) is less than this scan needs at least (112.0 MiB"
         ),
         "{}",
         o.stderr

@@ -18,10 +18,9 @@ pub const DEFAULT_BUDGET_PER_THREAD: u64 = 128 << 20;
 /// about 30 MiB once every rule has run.
 pub const RULES_RESERVE: u64 = 48 << 20;
 
-/// Reserved per worker thread: its matcher's regex caches (at most 30 MiB: 128 KiB of lazy
-/// DFA per rule, `keysnare_rules::REGEX_CACHE_CAPACITY`; about 20 MiB seen when every rule
-/// fires), its scratch, and the delta-tree pass's inflate buffers (about 20 MiB).
-pub const WORKER_RESERVE: u64 = 64 << 20;
+/// Reserved per worker thread: its matcher's regex caches and scratch (about 20 MiB), and
+/// the delta-tree pass's inflate buffers (about 20 MiB).
+pub const WORKER_RESERVE: u64 = 48 << 20;
 
 /// Reserved per packed object in a full-history scan: gix's delta tree (about 170 bytes
 /// an object) and the scan's sets of blob ids.
@@ -162,10 +161,10 @@ mod tests {
             full_history: false,
         };
         let p = plan(Some(256 * MIB), &work);
-        assert_eq!(p.threads, 2, "{p:?}");
+        assert_eq!(p.threads, 3, "{p:?}");
         assert_eq!(p.caches, 0, "no git reads, no delta-base cache");
         assert!(p.fits(), "{p:?}");
-        assert_eq!(p.in_flight, 256 * MIB - RULES_RESERVE - 2 * WORKER_RESERVE);
+        assert_eq!(p.in_flight, 256 * MIB - RULES_RESERVE - 3 * WORKER_RESERVE);
         assert!(p.in_flight >= 64 * MIB, "a blob at the size cap fits");
     }
 

@@ -37,9 +37,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 pub use encoded::Encoding;
 pub use error::{Diagnostic, Error};
-pub use rule::{
-    MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_CACHE_CAPACITY, REGEX_SIZE_LIMIT, Rule,
-};
+pub use rule::{MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_SIZE_LIMIT, Rule};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));

@@ -11,12 +11,6 @@ use crate::file::RawRule;
 pub const MAX_MATCH_LEN: usize = 16 * 1024;
 /// The compiled size limit of one rule's regex.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// The lazy DFA cache of each rule's regex, per worker: the small windows around keyword
-/// hits need few states, and the whole pack's caches stay bounded (239 rules × 128 KiB =
-/// 30 MiB per worker at most, where regex-automata's default of 2 MiB would allow 478 MiB).
-/// Measured on the matcher bench: the same instruction count as the default.
-pub const REGEX_CACHE_CAPACITY: usize = 128 << 10;
 /// The shortest keyword derived from a pattern's literal prefixes.
 pub const MIN_DERIVED_KEYWORD_LEN: usize = 3;
 
@@ -275,8 +269,7 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, String> {
                 .utf8_empty(false)
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
                 .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
-                .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(REGEX_CACHE_CAPACITY),
+                .dfa_size_limit(Some(REGEX_SIZE_LIMIT)),
         )
         .build(pattern)
         .map_err(|e| {
