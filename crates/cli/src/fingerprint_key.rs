@@ -57,6 +57,18 @@ impl KeySource {
             KeySource::OneTime => "one-time",
         }
     }
+
+    /// The key for `-v`: its label and where it is (`project key (.keysnare.key)`).
+    pub fn describe(&self) -> String {
+        let place = match self {
+            KeySource::Project { path, .. } | KeySource::User { path } => {
+                format!(" ({})", shown(path))
+            }
+            KeySource::Environment => format!(" ({ENV})"),
+            KeySource::OneTime => String::new(),
+        };
+        format!("{} key{place}", self.label())
+    }
 }
 
 /// The directory whose `.keysnare.key` is the project's key for a scan of `start`: the
@@ -81,58 +93,59 @@ pub fn project_dir(start: &Path) -> PathBuf {
 /// (`None` when several paths are scanned), sets it for the process, and says where it came
 /// from. A project key file that is there but unreadable or malformed is an error.
 pub fn resolve(root: Option<&Path>) -> Result<KeySource> {
+    let (key, source) = find(root)?;
+    Fingerprint::set_key(&key);
+    Ok(source)
+}
+
+/// The key and where it came from, in the order [`resolve`] documents.
+fn find(root: Option<&Path>) -> Result<(Vec<u8>, KeySource)> {
     if let Some(key) = std::env::var_os(ENV).filter(|k| !k.is_empty()) {
-        Fingerprint::set_key(key.as_encoded_bytes());
-        return Ok(KeySource::Environment);
+        return Ok((key.as_encoded_bytes().to_vec(), KeySource::Environment));
     }
     if let Some(root) = root {
         let path = root.join(FILE_NAME);
-        if path.exists() {
-            let key = read_key(&path)?;
-            Fingerprint::set_key(&key);
-            return Ok(KeySource::Project {
-                path,
-                created: false,
-            });
-        }
         let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-        if root.join(".git").exists() && !in_ci {
-            let key = new_key()?;
-            if write_key(&path, &key, PROJECT_HEADER, false).is_ok() {
-                Fingerprint::set_key(&key);
-                return Ok(KeySource::Project {
-                    path,
-                    created: true,
-                });
-            }
-            if path.exists() {
-                // Another run made it meanwhile.
-                Fingerprint::set_key(&read_key(&path)?);
-                return Ok(KeySource::Project {
-                    path,
-                    created: false,
-                });
-            }
+        let header = (root.join(".git").exists() && !in_ci).then_some(PROJECT_HEADER);
+        if let Some((key, created)) = read_or_create(&path, header, false)? {
+            return Ok((key, KeySource::Project { path, created }));
         }
     }
-    if let Some(path) = user_key_path() {
-        let key = if path.exists() {
-            Some(read_key(&path)?)
-        } else {
-            let key = new_key()?;
-            let made = path
-                .parent()
-                .is_some_and(|d| std::fs::create_dir_all(d).is_ok())
-                && write_key(&path, &key, USER_HEADER, true).is_ok();
-            made.then(|| key.to_vec())
-        };
-        if let Some(key) = key {
-            Fingerprint::set_key(&key);
-            return Ok(KeySource::User { path });
-        }
+    if let Some(path) = user_key_path()
+        && let Some((key, _)) = read_or_create(&path, Some(USER_HEADER), true)?
+    {
+        return Ok((key, KeySource::User { path }));
     }
-    Fingerprint::set_key(&new_key()?);
-    Ok(KeySource::OneTime)
+    Ok((new_key()?.to_vec(), KeySource::OneTime))
+}
+
+/// The key in the key file `path`, and whether this call wrote it: read when the file is
+/// there; otherwise, with a `header`, a new key written there. `None` when there is no file
+/// and none can be written.
+fn read_or_create(
+    path: &Path,
+    header: Option<&str>,
+    private: bool,
+) -> Result<Option<(Vec<u8>, bool)>> {
+    if path.exists() {
+        return Ok(Some((read_key(path)?, false)));
+    }
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let key = new_key()?;
+    let written = path
+        .parent()
+        .is_some_and(|d| std::fs::create_dir_all(d).is_ok())
+        && write_key(path, &key, header, private).is_ok();
+    if written {
+        return Ok(Some((key.to_vec(), true)));
+    }
+    // Another run may have made it meanwhile.
+    if path.exists() {
+        return Ok(Some((read_key(path)?, false)));
+    }
+    Ok(None)
 }
 
 /// What to tell the user about the key on stderr, if anything: that a project key was

@@ -34,9 +34,6 @@ pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: an error.
 pub const EXIT_ERROR: i32 = 2;
 
-/// The environment variable that holds the fingerprint key.
-pub const FINGERPRINT_KEY_ENV: &str = fingerprint_key::ENV;
-
 /// Runs the command line in `std::env::args` and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -275,16 +272,8 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
         eprintln!(
-            "keysnare: fingerprints: HMAC-SHA256 under the {} key{}",
-            key.label(),
-            match &key {
-                fingerprint_key::KeySource::Project { path, .. }
-                | fingerprint_key::KeySource::User { path } => {
-                    format!(" ({})", fingerprint_key::shown(path))
-                }
-                fingerprint_key::KeySource::Environment => format!(" ({FINGERPRINT_KEY_ENV})"),
-                fingerprint_key::KeySource::OneTime => String::new(),
-            }
+            "keysnare: fingerprints: HMAC-SHA256 under the {}",
+            key.describe()
         );
     }
     if !args.quiet

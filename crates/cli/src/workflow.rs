@@ -1,5 +1,5 @@
 //! The workflow around scans: baselines, ignore entries, the git pre-commit hook.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -68,7 +68,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     let mut lines: BTreeMap<Fingerprint, String> = BTreeMap::new();
     // Entries written before fingerprints were keyed are rewritten under the key, with
     // their notes.
-    let mut rekeyed: BTreeMap<Fingerprint, Fingerprint> = BTreeMap::new();
+    let mut rekeyed: BTreeSet<Fingerprint> = BTreeSet::new();
     for f in &out.findings {
         let line = match existing.get(&f.fingerprint) {
             Some(line) => line.clone(),
@@ -76,7 +76,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
                 let legacy = Fingerprint::unkeyed(&f.rule_id, &f.secret);
                 match existing.get(&legacy) {
                     Some(line) if legacy != f.fingerprint => {
-                        rekeyed.insert(legacy, f.fingerprint);
+                        rekeyed.insert(legacy);
                         let rest = line.split_once(char::is_whitespace).map_or("", |(_, r)| r);
                         format!("{} {}", f.fingerprint, rest.trim_start())
                             .trim_end()
@@ -88,12 +88,10 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         };
         lines.insert(f.fingerprint, line);
     }
-    let kept = |k: &Fingerprint| lines.contains_key(k) || rekeyed.contains_key(k);
-    let added = lines
-        .keys()
-        .filter(|k| !existing.contains_key(k) && !rekeyed.values().any(|v| v == *k))
-        .count();
-    let dropped = existing.keys().filter(|k| !kept(k)).count();
+    // Entries found again, under their fingerprint or rewritten under the key.
+    let kept = lines.keys().filter(|k| existing.contains_key(k)).count() + rekeyed.len();
+    let added = lines.len() - kept;
+    let dropped = existing.len() - kept;
     let mut text = String::from(BASELINE_HEADER);
     for line in lines.values() {
         text.push_str(line);

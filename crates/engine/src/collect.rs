@@ -106,7 +106,6 @@ pub struct Collector {
     pub(crate) errors: Vec<ScanError>,
     /// Matches kept per blob at most (the rest are counted in `skipped`).
     pub(crate) max_matches_per_blob: usize,
-
     pub(crate) files: u64,
     pub(crate) bytes: u64,
     pub(crate) bytes_scanned: u64,
@@ -129,7 +128,6 @@ impl Collector {
             skipped: Vec::new(),
             errors: Vec::new(),
             max_matches_per_blob: usize::MAX,
-
             files: 0,
             bytes: 0,
             bytes_scanned: 0,

@@ -38,7 +38,6 @@ pub use ignorefile::{
     parse_gitleaks_ignore,
 };
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
-pub use memory::DEFAULT_MEMORY_BUDGET;
 
 /// A matcher for `cfg`'s rules with its per-blob time limit.
 fn matcher_for(cfg: &ScanConfig) -> Matcher {
@@ -93,6 +92,12 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
+    /// The memory budget in bytes: the one given, or [`memory::default_budget`].
+    pub fn memory_budget_bytes(&self) -> u64 {
+        self.memory_budget
+            .unwrap_or_else(|| memory::default_budget(self.threads))
+    }
+
     /// Defaults for `rules`: 64 MiB size cap, 1,000 matches per blob, one thread per core,
     /// ignore file read.
     pub fn new(rules: Arc<RuleSet>) -> ScanConfig {
@@ -221,7 +226,7 @@ struct Budget {
 impl Budget {
     fn new(cfg: &ScanConfig, odb: Option<keysnare_git::OdbSize>, full_history: bool) -> Budget {
         let plan = memory::plan(
-            cfg.memory_budget,
+            cfg.memory_budget_bytes(),
             &memory::Workload {
                 threads: cfg.threads,
                 max_file_size: cfg.max_file_size,
@@ -366,7 +371,6 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
 fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
     let mut c = Collector::new(Arc::clone(&cfg.rules));
     c.max_matches_per_blob = cfg.max_matches_per_blob;
-
     if let Some(b) = &cfg.baseline {
         c.add_exclusions(Arc::new(Exclusions::baseline(b)?));
     }
@@ -428,10 +432,7 @@ pub fn scan_repository(
     let start = Instant::now();
     // No single object may take more than the whole budget (a damaged header can claim
     // gigabytes); blobs are held to the in-flight allowance on top of that.
-    let alloc_limit = cfg
-        .memory_budget
-        .unwrap_or_else(|| memory::default_budget(cfg.threads));
-    let mut repo = Repository::open_limited(path, Some(alloc_limit))?;
+    let mut repo = Repository::open_limited(path, Some(cfg.memory_budget_bytes()))?;
     let full_history = matches!(scope, GitScope::History { .. });
     let budget = Budget::new(cfg, Some(repo.odb_size()), full_history);
     let cfg = &budget.cfg;
@@ -495,23 +496,17 @@ pub fn scan_repository(
         }
     };
     let mut c = collector.into_inner().expect("collector");
-    for (blob, size) in &report.oversized {
-        c.skipped.push(Skipped {
-            path: format!("blob {blob}"),
-            reason: SkipReason::TooLarge {
-                size: *size,
-                limit: cfg.max_file_size,
-            },
-        });
-    }
-    for (blob, size) in &report.over_budget {
-        c.skipped.push(Skipped {
-            path: format!("blob {blob}"),
-            reason: SkipReason::MemoryBudget {
-                size: *size,
-                limit: budget.gate.capacity(),
-            },
-        });
+    let too_large = report.oversized.iter().map(|&(blob, size)| {
+        let limit = cfg.max_file_size;
+        (blob, SkipReason::TooLarge { size, limit })
+    });
+    let over_budget = report.over_budget.iter().map(|&(blob, size)| {
+        let limit = budget.gate.capacity();
+        (blob, SkipReason::MemoryBudget { size, limit })
+    });
+    for (blob, reason) in too_large.chain(over_budget) {
+        let path = format!("blob {blob}");
+        c.skipped.push(Skipped { path, reason });
     }
     if let Some(first) = report.missing.first() {
         let n = report.missing.len();
@@ -535,20 +530,11 @@ pub fn scan_repository(
 }
 
 /// Reads the `HEAD` versions of staged files (their `previous` blobs) and scans them.
+#[derive(Clone)]
 struct HeadVersions<'a> {
     matcher: Matcher,
     paths: Arc<HashMap<BlobId, BString>>,
     found: &'a Mutex<HashMap<BlobId, HashSet<(usize, BString)>>>,
-}
-
-impl Clone for HeadVersions<'_> {
-    fn clone(&self) -> Self {
-        HeadVersions {
-            matcher: self.matcher.clone(),
-            paths: Arc::clone(&self.paths),
-            found: self.found,
-        }
-    }
 }
 
 impl BlobVisitor for HeadVersions<'_> {

@@ -59,14 +59,13 @@ pub fn default_budget(threads: usize) -> u64 {
     DEFAULT_MEMORY_BUDGET.max(wanted_threads(threads) as u64 * DEFAULT_BUDGET_PER_THREAD)
 }
 
-/// Splits `budget` (`None`: [`default_budget`]) for `work`: reserves for the rules, the
+/// Splits `budget` for `work`: reserves for the rules, the
 /// object bookkeeping, the mapped packs and each worker thread, delta-base caches for git
 /// reads, and the rest as the in-flight allowance. Threads are cut down until each has its
 /// reserve and the allowance can hold a blob at the size cap (or, when even one thread
 /// cannot have that, its minimum).
-pub fn plan(budget: Option<u64>, work: &Workload) -> MemoryPlan {
+pub fn plan(budget: u64, work: &Workload) -> MemoryPlan {
     let wanted = wanted_threads(work.threads);
-    let budget = budget.unwrap_or_else(|| default_budget(work.threads));
     let rules = RULES_RESERVE;
     let (index, mapped) = match work.odb {
         Some(o) => (
@@ -140,7 +139,7 @@ mod tests {
             odb: Some(odb),
             full_history: true,
         };
-        let p = plan(Some(1 << 30), &work);
+        let p = plan(1 << 30, &work);
         assert_eq!(p.threads, 8);
         assert_eq!(p.index, 147_000 * INDEX_BYTES_PER_OBJECT);
         assert_eq!(p.mapped, 100 * MIB);
@@ -160,7 +159,7 @@ mod tests {
             odb: None,
             full_history: false,
         };
-        let p = plan(Some(256 * MIB), &work);
+        let p = plan(256 * MIB, &work);
         assert_eq!(p.threads, 3, "{p:?}");
         assert_eq!(p.caches, 0, "no git reads, no delta-base cache");
         assert!(p.fits(), "{p:?}");
@@ -180,7 +179,7 @@ mod tests {
             odb: Some(odb),
             full_history: true,
         };
-        let p = plan(Some(256 * MIB), &work);
+        let p = plan(256 * MIB, &work);
         assert_eq!(p.threads, 1);
         assert_eq!(p.in_flight, MIN_IN_FLIGHT);
         assert!(!p.fits());
@@ -196,7 +195,7 @@ mod tests {
             odb: None,
             full_history: false,
         };
-        let p = plan(None, &work);
+        let p = plan(default_budget(32), &work);
         assert_eq!((p.budget, p.threads), (4 << 30, 32));
         assert!(p.fits(), "{p:?}");
     }

@@ -169,21 +169,9 @@ pub(crate) struct Shared {
     pub problems: std::sync::Mutex<Vec<Problem>>,
     /// Every blob met in the object database (with repeats).
     pub present: std::sync::Mutex<Vec<BlobId>>,
-    /// Every blob a tree refers to, each once.
-    pub referenced: std::sync::Mutex<Referenced>,
-}
-
-/// The blobs trees refer to: a set, since trees repeat the same blobs over and over. (The
-/// standard, randomly keyed hasher: ids are chosen by whoever wrote the repository.)
-#[derive(Default)]
-pub(crate) struct Referenced {
-    ids: HashSet<BlobId>,
-}
-
-impl Referenced {
-    fn extend(&mut self, ids: Vec<BlobId>) {
-        self.ids.extend(ids);
-    }
+    /// Every blob a tree refers to, each once (trees repeat the same blobs over and over).
+    /// The standard, randomly keyed hasher: ids are chosen by whoever wrote the repository.
+    pub referenced: std::sync::Mutex<HashSet<BlobId>>,
 }
 
 impl Shared {
@@ -203,7 +191,6 @@ impl Shared {
             .referenced
             .into_inner()
             .expect("referenced")
-            .ids
             .into_iter()
             .collect();
         missing.sort_unstable();
@@ -267,7 +254,15 @@ fn scan_pack<V: BlobVisitor>(
                     "cannot open pack, its objects are read one by one where possible: {e}"
                 ),
             });
-            read_pack_by_id(repo, idx, &pack_path, opts, visitor, report);
+            read_pack_entries(
+                repo,
+                idx,
+                &HashSet::new(),
+                &pack_path,
+                opts,
+                visitor,
+                report,
+            );
             return;
         }
     };
@@ -328,12 +323,9 @@ fn scan_pack<V: BlobVisitor>(
                         .push((id, bytes.len() as u64));
                     return Ok(());
                 }
-                let _permit = match opts.permit(bytes.len() as u64) {
-                    Ok(p) => p,
-                    Err(_) => {
-                        report.over_budget(id, bytes.len() as u64);
-                        return Ok(());
-                    }
+                let Ok(_permit) = opts.permit(bytes.len() as u64) else {
+                    report.over_budget(id, bytes.len() as u64);
+                    return Ok(());
                 };
                 report.blob(bytes.len());
                 v.visit(id, bytes);
@@ -419,17 +411,6 @@ fn crc_mismatches(idx: &pack::index::File, data: &pack::data::File) -> HashSet<g
 /// Whether `data` is the content object `id` names.
 fn hash_matches(kind: gix::objs::Kind, data: &[u8], id: &gix::oid) -> bool {
     gix::objs::compute_hash(id.kind(), kind, data).is_ok_and(|actual| actual == id)
-}
-
-fn read_pack_by_id<V: BlobVisitor>(
-    repo: &Repository,
-    idx: &pack::index::File,
-    pack_path: &Path,
-    opts: &Options<'_>,
-    visitor: V,
-    report: &Shared,
-) {
-    read_pack_entries(repo, idx, &HashSet::new(), pack_path, opts, visitor, report);
 }
 
 /// Reads the objects of a pack one by one, in offset order; those in `suspects` are checked

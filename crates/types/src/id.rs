@@ -88,11 +88,6 @@ impl Fingerprint {
         FINGERPRINT_KEY.set(key.to_vec()).is_ok()
     }
 
-    /// Whether fingerprints are keyed in this process.
-    pub fn is_keyed() -> bool {
-        FINGERPRINT_KEY.get().is_some()
-    }
-
     /// The fingerprint of `secret` found by rule `rule_id`: the first 128 bits of SHA-256
     /// over a versioned, length-prefixed encoding of both (`v1`), or, when a key is set,
     /// of HMAC-SHA256 under the key (`v2`).

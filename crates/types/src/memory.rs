@@ -49,11 +49,6 @@ impl MemoryGate {
         }
     }
 
-    /// A gate that never makes anyone wait.
-    pub fn unlimited() -> MemoryGate {
-        MemoryGate::new(u64::MAX)
-    }
-
     /// The bytes that may be held at once; also the largest single permit.
     pub fn capacity(&self) -> u64 {
         self.capacity
