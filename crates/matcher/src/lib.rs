@@ -340,6 +340,10 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         let rule = rules.rule(ri);
+        if let Some(parser) = rule.parser {
+            self.parse(rules, ri, parser, hay, ws, we, out);
+            return;
+        }
         let Some(regex) = rule.regex() else { return };
         let (cache, caps) =
             self.scratch[ri].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()));
@@ -380,6 +384,58 @@ impl Matcher {
                 break;
             }
             input.set_start(next);
+        }
+    }
+}
+
+impl Matcher {
+    /// Runs parser rule `ri` over `hay[ws..we]` (the whole input: a parser rule's window is)
+    /// and keeps the values that pass the filters. A value a format stores encoded carries
+    /// its decoded form.
+    #[allow(clippy::too_many_arguments)]
+    fn parse(
+        &mut self,
+        rules: &RuleSet,
+        ri: usize,
+        parser: keysnare_formats::Parser,
+        hay: &[u8],
+        ws: usize,
+        we: usize,
+        out: &mut Vec<Match>,
+    ) {
+        let rule = rules.rule(ri);
+        if rule.confidence < rules.min_confidence() {
+            return;
+        }
+        let mut found = Vec::new();
+        parser.run(&hay[ws..we], &mut found);
+        for f in found {
+            let secret = Span::new(ws + f.span.start, ws + f.span.end);
+            if secret.is_empty() || secret.end > we {
+                continue;
+            }
+            let bytes = &hay[secret.range()];
+            let shown = f.decoded.as_deref().unwrap_or(bytes);
+            if filters::is_placeholder(shown)
+                || rule.allows_secret(shown)
+                || filters::has_allow_marker(hay, secret)
+            {
+                continue;
+            }
+            out.push(Match {
+                rule: ri,
+                span: secret,
+                secret,
+                entropy: filters::entropy(shown),
+                decoded: f.decoded.map(|d| {
+                    Box::new(keysnare_types::Decoded {
+                        encoding: "base64".to_string(),
+                        secret: d,
+                    })
+                }),
+                checksum: None,
+                confidence: rule.confidence,
+            });
         }
     }
 }

@@ -20,7 +20,9 @@ pub(crate) struct RawRule {
     pub provider: String,
     #[serde(default)]
     pub description: String,
+    #[serde(default)]
     pub pattern: String,
+    pub parser: Option<String>,
     pub keywords: Option<Vec<String>>,
     #[serde(default)]
     pub min_entropy: f64,

@@ -696,7 +696,7 @@ mod default_pack_tests {
                         &r.negative_examples,
                         &r.origin,
                         r.secret_group,
-                        (r.max_len, r.single_line),
+                        (r.max_len, r.single_line, r.parser.map(|p| p.name())),
                         (
                             &r.allow.regexes,
                             &r.allow.matches,

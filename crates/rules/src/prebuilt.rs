@@ -14,6 +14,7 @@ pub(crate) struct Prebuilt {
     pub provider: &'static str,
     pub description: &'static str,
     pub pattern: &'static str,
+    pub parser: Option<&'static str>,
     pub keywords: &'static [&'static [u8]],
     pub keywords_derived: bool,
     pub keyword_forms: &'static [&'static [u8]],
@@ -56,6 +57,8 @@ impl Prebuilt {
             provider: self.provider.to_string(),
             description: self.description.to_string(),
             pattern: self.pattern.to_string(),
+            // The build script checked the name.
+            parser: self.parser.and_then(keysnare_formats::parser),
             keywords: byte_strings(self.keywords),
             keywords_derived: self.keywords_derived,
             keyword_forms: byte_strings(self.keyword_forms),

@@ -11,6 +11,8 @@ use crate::file::RawRule;
 pub const MAX_MATCH_LEN: usize = 16 * 1024;
 /// The compiled size limit of one rule's regex.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The window a parser rule's keyword opens: the whole input.
+pub const PARSER_WINDOW: usize = usize::MAX / 4;
 /// The shortest keyword derived from a pattern's literal prefixes.
 pub const MIN_DERIVED_KEYWORD_LEN: usize = 3;
 
@@ -60,6 +62,10 @@ pub struct Rule {
     /// The confidence of a match whose secret looks machine-made or is a strong password
     /// (see `keysnare_matcher::looks_strong`), when that is more than `confidence`.
     pub strong_value_confidence: Option<Confidence>,
+    /// The parser that reads the inputs this rule selects (`parser = "pgpass"`), for formats
+    /// with structure (credential stores, client configurations): such a rule has no
+    /// pattern; its `files` globs and its keywords select the inputs the parser reads whole.
+    pub parser: Option<keysnare_formats::Parser>,
     /// Path globs of the files this rule reads whole (a file that is itself the secret,
     /// such as Rails' `config/master.key`); such a rule needs no keyword and runs only on
     /// files whose path matches, in directory, `--staged` and `--range` scans.
@@ -179,6 +185,9 @@ impl Rule {
     /// The first call for a rule builds its regex (up to a few milliseconds for patterns
     /// with long bounded repetitions); later calls are a load.
     pub fn regex(&self) -> Option<&Regex> {
+        if self.parser.is_some() {
+            return None;
+        }
         self.regex
             .get_or_init(|| build_regex(&self.pattern).ok())
             .as_ref()
@@ -211,7 +220,7 @@ impl Rule {
     /// Compiles the pattern and the allowlist now, reporting why they fail.
     pub fn compile_now(&self) -> Result<(), String> {
         self.allow.compile_now().map_err(|p| p.join("; "))?;
-        if self.regex.get().is_some_and(Option::is_some) {
+        if self.parser.is_some() || self.regex.get().is_some_and(Option::is_some) {
             return Ok(());
         }
         let re = build_regex(&self.pattern)?;
@@ -305,11 +314,45 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         ));
     }
 
+    let parser = match &raw.parser {
+        Some(name) => {
+            let Some(parser) = keysnare_formats::parser(name) else {
+                problems.push(format!(
+                    "unknown parser {name:?}; the parsers are: {}",
+                    keysnare_formats::names().join(", ")
+                ));
+                return Err(problems);
+            };
+            if !raw.pattern.is_empty() {
+                problems.push("a rule has a `pattern` or a `parser`, not both".to_string());
+            }
+            if raw.files.is_empty() && raw.keywords.is_none() {
+                problems.push(
+                    "a parser rule needs `files` globs or `keywords` to select its inputs"
+                        .to_string(),
+                );
+            }
+            if raw.checksum.is_some() || raw.strong_value_confidence.is_some() {
+                problems.push(
+                    "`checksum` and `strong_value_confidence` do not apply to a parser rule"
+                        .to_string(),
+                );
+            }
+            Some(parser)
+        }
+        None if raw.pattern.is_empty() => {
+            problems.push("`pattern` is missing (or give a `parser`)".to_string());
+            return Err(problems);
+        }
+        None => None,
+    };
+    // A parser rule reads its inputs whole: an empty pattern stands in for its regex.
+    let pattern = if parser.is_some() { "()" } else { raw.pattern.as_str() };
     let hir = match regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
-        .parse(&raw.pattern)
+        .parse(pattern)
     {
         Ok(h) => h,
         Err(e) => {
@@ -319,7 +362,9 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     };
     // Trusted sources (the embedded pack, checked by the test suite) compile on first use.
     let regex = std::sync::OnceLock::new();
-    if !trusted {
+    if parser.is_some() {
+        let _ = regex.set(None);
+    } else if !trusted {
         match build_regex(&raw.pattern) {
             Ok(r) => {
                 let _ = regex.set(Some(r));
@@ -331,8 +376,10 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     }
 
-    let single_line = !may_match_byte(&hir, b'\n');
+    let single_line = parser.is_none() && !may_match_byte(&hir, b'\n');
     let max_len = match hir.properties().maximum_len() {
+        // The window around a keyword is the whole input.
+        _ if parser.is_some() => PARSER_WINDOW,
         Some(n) if n <= MAX_MATCH_LEN => n,
         Some(n) => {
             problems.push(format!(
@@ -350,6 +397,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     };
 
     let secret_group = match capture_index(&hir, "secret") {
+        _ if parser.is_some() => 0,
         Some(i) if capture_min_len(&hir, i) == Some(0) => {
             problems.push("the secret group can match an empty string".to_string());
             i
@@ -404,6 +452,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             }
             // A file rule is selected by its path: it needs no keyword.
             None if !raw.files.is_empty() => (Vec::new(), true),
+            None if parser.is_some() => (Vec::new(), true),
             None => {
                 problems.push(format!(
                     "no keywords: the pattern has no literal prefix of at least {MIN_DERIVED_KEYWORD_LEN} bytes on every branch, so give `keywords`"
@@ -418,7 +467,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
 
     for (i, ex) in raw.examples.iter().enumerate() {
         let lower = ex.as_bytes().to_ascii_lowercase();
-        if !keywords.is_empty() && !keywords.iter().any(|k| memmem(&lower, k)) {
+        // A file rule's examples are file contents selected by their path.
+        if raw.files.is_empty() && !keywords.iter().any(|k| memmem(&lower, k)) {
             problems.push(format!(
                 "example {} holds none of the keywords {}",
                 i + 1,
@@ -452,7 +502,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     // rules (those that raise strong values): their hundreds of key spellings would
     // multiply the automaton's patterns by ten for little gain.
     let mut fragments: Vec<(crate::encoded::Encoding, Vec<u8>)> =
-        if raw.strong_value_confidence.is_some() {
+        if raw.strong_value_confidence.is_some() || parser.is_some() {
             Vec::new()
         } else {
             keyword_forms
@@ -476,6 +526,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         provider: raw.provider,
         description: raw.description,
         pattern: raw.pattern,
+        parser,
         keywords,
         keywords_derived,
         keyword_forms,
