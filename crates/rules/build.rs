@@ -113,7 +113,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
     writeln!(
         out,
         "        crate::prebuilt::Prebuilt {{ id: {:?}, name: {:?}, provider: {:?}, description: {:?}, \
-         pattern: {:?}, parser: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
+         pattern: {:?}, parser: {:?}, scored: {}, key_group: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
          tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, single_line: {}, \
@@ -124,6 +124,8 @@ fn emit(out: &mut String, r: &rule::Rule) {
         r.description,
         r.pattern,
         r.parser.map(|p| p.name()),
+        r.scored,
+        r.key_group,
         bytes(&r.keywords),
         r.keywords_derived,
         bytes(&r.keyword_forms),

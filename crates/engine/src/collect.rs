@@ -9,7 +9,7 @@ use keysnare_matcher::{Locator, line_snippet};
 use keysnare_rules::RuleSet;
 use keysnare_types::{
     Blob, BlobId, Checksum, Confidence, Finding, Fingerprint, Location, Match, Position,
-    Provenance, Span,
+    Provenance, Score, Span,
 };
 
 use crate::{Exclusions, ScanError, ScanOutput, SkipReason, Skipped};
@@ -25,6 +25,7 @@ pub(crate) struct Located {
     entropy: f32,
     checksum: Option<Checksum>,
     confidence: Confidence,
+    score: Option<Box<Score>>,
     span: Span,
     secret_span: Span,
     start: Position,
@@ -76,6 +77,7 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
                 entropy: m.entropy,
                 checksum: m.checksum,
                 confidence: m.confidence,
+                score: m.score.clone(),
                 span: m.span,
                 secret_span: m.secret,
                 start,
@@ -271,8 +273,14 @@ impl Collector {
                             entropy: lm.entropy,
                             confidence: lm.confidence,
                             checksum: lm.checksum,
+                            score: lm.score.as_deref().cloned(),
                             locations: Vec::new(),
                         });
+                    // A scored secret is as sure as its best-scored place.
+                    if lm.confidence > finding.confidence {
+                        finding.confidence = lm.confidence;
+                        finding.score = lm.score.as_deref().cloned();
+                    }
                     finding.locations.push(Location {
                         provenance: prov.clone(),
                         blob: *id,
@@ -340,14 +348,23 @@ pub(crate) fn secrets_of(
     path: Option<&[u8]>,
 ) -> HashSet<(usize, BString)> {
     let mut found = Vec::new();
+    matcher.set_path(path);
     matcher.scan(data, &mut found);
     if let Some(path) = path {
         matcher.scan_file_rules(path, data, &mut found);
+        dedup_found(&mut found);
     }
     locate(data, &found)
         .into_iter()
         .map(|l| (l.rule, l.secret))
         .collect()
+}
+
+/// Sorts matches by place and drops repeats: a parser rule selected both by its `files`
+/// and by a keyword reads the same file twice.
+fn dedup_found(found: &mut Vec<Match>) {
+    found.sort_by_key(|m| (m.span.start, m.rule, m.span.end, m.secret.start, m.secret.end));
+    found.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
 }
 
 /// Scans one blob's bytes and records its matches.
@@ -366,6 +383,7 @@ pub(crate) fn scan_blob(
         reason,
     };
     let mut found = Vec::new();
+    matcher.set_path(path);
     matcher.scan(data, &mut found);
     if matcher.timed_out() {
         let seconds = matcher.time_limit().map_or(0, |l| l.as_secs());
@@ -379,7 +397,7 @@ pub(crate) fn scan_blob(
         let before = found.len();
         matcher.scan_file_rules(path, data, &mut found);
         if found.len() > before {
-            found.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+            dedup_found(&mut found);
         }
     }
     if found.is_empty() {

@@ -31,12 +31,17 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
                 m.scan(text, found);
             }
         };
+        // A scored rule's examples are reported at the default confidence (medium), and its
+        // negative examples are not (they may be low-confidence candidates).
+        let reported = |m: &keysnare_types::Match| {
+            m.rule == ri
+                && m.checksum != Some(Checksum::Invalid)
+                && (!rule.scored || m.confidence >= keysnare_types::Confidence::Medium)
+        };
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();
             scan(&mut matcher, ex.as_bytes(), &mut found);
-            if !found
-                .iter()
-                .any(|m| m.rule == ri && m.checksum != Some(Checksum::Invalid))
+            if !found.iter().any(reported)
             {
                 report(format!(
                     "example {} is not found: {}",
@@ -50,9 +55,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
             scan(&mut matcher, ex.as_bytes(), &mut found);
             // A secret that fails its rule's checksum is not reported at the default
             // confidence: a negative example may be one.
-            if let Some(m) = found
-                .iter()
-                .find(|m| m.rule == ri && m.checksum != Some(Checksum::Invalid))
+            if let Some(m) = found.iter().find(|m| reported(m))
             {
                 report(format!(
                     "negative example {} matches (secret at bytes {}..{})",

@@ -229,6 +229,7 @@ pub(crate) fn scan_encoded(
                     })),
                     checksum: m.checksum,
                     confidence: m.confidence,
+                    score: m.score,
                 });
             }
         }

@@ -114,14 +114,20 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         .any(|p| memmem::find(&lower, p).is_some())
 }
 
-/// Whether the line around `span` holds an inline allow marker. On lines longer than a few
-/// KiB only the neighbourhood of the match is searched.
-pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
+/// The line holding `span`; on lines longer than a few KiB, only the neighbourhood of
+/// `span`.
+pub(crate) fn line_around(hay: &[u8], span: Span) -> &[u8] {
     let lo = span.start.saturating_sub(MARKER_REACH);
     let hi = hay.len().min(span.end.saturating_add(MARKER_REACH));
     let line_start = memrchr(b'\n', &hay[lo..span.start]).map_or(lo, |i| lo + i + 1);
     let line_end = memchr(b'\n', &hay[span.end..hi]).map_or(hi, |i| span.end + i);
-    let line = &hay[line_start..line_end];
+    &hay[line_start..line_end]
+}
+
+/// Whether the line around `span` holds an inline allow marker. On lines longer than a few
+/// KiB only the neighbourhood of the match is searched.
+pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
+    let line = line_around(hay, span);
     ALLOW_MARKERS
         .iter()
         .any(|m| memmem::find(line, m.as_bytes()).is_some())

@@ -53,6 +53,7 @@
 
 mod check;
 mod checksum;
+mod context;
 mod decode;
 mod filters;
 mod lines;
@@ -68,6 +69,7 @@ use keysnare_types::{Match, Span};
 
 pub use check::check_examples;
 pub use checksum::verify as verify_checksum;
+pub use context::{FileKind, confidence_of};
 pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
 pub use filters::{ALLOW_MARKERS, entropy, has_allow_marker, is_placeholder, looks_strong};
 pub use lines::{Locator, line_snippet};
@@ -91,6 +93,8 @@ pub struct Matcher {
     deadline: Option<std::time::Instant>,
     timed_out: bool,
     hits_since_check: u32,
+    /// The kind of file being scanned, when its path is known (`set_path`).
+    file_kind: Option<FileKind>,
 }
 
 /// How a [`Matcher`] finds keywords. Every choice gives the same matches; they differ
@@ -135,7 +139,14 @@ impl Matcher {
             deadline: None,
             timed_out: false,
             hits_since_check: 0,
+            file_kind: None,
         }
+    }
+
+    /// Tells the matcher the path of the input the next scans read (`None`: unknown, as
+    /// for blobs of a full-history scan). Scored rules weigh the file's kind.
+    pub fn set_path(&mut self, path: Option<&[u8]>) {
+        self.file_kind = path.map(FileKind::of);
     }
 
     /// Limits the time [`Matcher::scan`] spends on one input: it stops following keyword
@@ -345,6 +356,7 @@ impl Matcher {
             return;
         }
         let Some(regex) = rule.regex() else { return };
+        let file_kind = self.file_kind;
         let (cache, caps) =
             self.scratch[ri].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()));
         let mut input = Input::new(hay).range(ws..we);
@@ -352,7 +364,19 @@ impl Matcher {
             search(regex, cache, &input, caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
-            if let Some(secret) = caps.get_group(rule.secret_group) {
+            if let Some(secret) = caps.get_group(rule.secret_group)
+                && rule.scored
+            {
+                let secret = Span::new(secret.start, secret.end);
+                let key = rule
+                    .key_group
+                    .and_then(|g| caps.get_group(g))
+                    .map_or(&b""[..], |k| &hay[k.range()]);
+                let whole = Span::new(m.start(), m.end());
+                if let Some(m) = scored_match(rules, ri, file_kind, hay, whole, secret, key) {
+                    out.push(m);
+                }
+            } else if let Some(secret) = caps.get_group(rule.secret_group) {
                 let secret = Span::new(secret.start, secret.end);
                 if let Some(entropy) =
                     filters::keep(rule, hay, Span::new(m.start(), m.end()), secret)
@@ -376,6 +400,7 @@ impl Matcher {
                             decoded: None,
                             checksum,
                             confidence,
+                            score: None,
                         });
                     }
                 }
@@ -386,6 +411,50 @@ impl Matcher {
             input.set_start(next);
         }
     }
+}
+
+/// The match of scored rule `ri` for this candidate, if the context scorer keeps it at the
+/// run's confidence.
+fn scored_match(
+        rules: &RuleSet,
+        ri: usize,
+        file_kind: Option<FileKind>,
+        hay: &[u8],
+        whole: Span,
+        secret: Span,
+        key: &[u8],
+    ) -> Option<Match> {
+        let rule = rules.rule(ri);
+        let bytes = &hay[secret.range()];
+        if bytes.is_empty()
+            || rule.allows_secret(bytes)
+            || rule.allows_match(&hay[whole.range()])
+            || filters::has_allow_marker(hay, secret)
+        {
+            return None;
+        }
+        let line = filters::line_around(hay, secret);
+        let score = context::score(&context::Candidate {
+            key,
+            value: bytes,
+            before: secret.start.checked_sub(1).map(|i| hay[i]),
+            line,
+            file: file_kind,
+        })?;
+        let confidence = context::confidence_of(score.value)?;
+        if confidence < rules.min_confidence() {
+            return None;
+        }
+        Some(Match {
+            rule: ri,
+            span: whole,
+            secret,
+            entropy: filters::entropy(bytes),
+            decoded: None,
+            checksum: None,
+            confidence,
+            score: Some(Box::new(score)),
+        })
 }
 
 impl Matcher {
@@ -435,6 +504,7 @@ impl Matcher {
                 }),
                 checksum: None,
                 confidence: rule.confidence,
+                score: None,
             });
         }
     }
@@ -444,8 +514,9 @@ fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures)
     re.search_captures_with(cache, input, caps);
 }
 
-/// When several rules report the very same secret bytes, keeps one match: the rule with the
-/// highest confidence, then the highest severity, then the longest match (more context is
+/// When several rules report the very same secret bytes, keeps one match: a rule that knows
+/// the credential's format over a scored rule (which knows only the key it is assigned to),
+/// then the highest confidence, then the highest severity, then the longest match (more context is
 /// more specific: "paystack … sk_live_…" over a bare "sk_live_…"), then the first loaded. (A Sentry DSN is
 /// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
 /// in any order; the result keeps it.
@@ -456,7 +527,8 @@ pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
     let rank = |m: &Match| {
         let r = rules.rule(m.rule);
         (
-            r.confidence,
+            !r.scored,
+            if r.scored { m.confidence } else { r.confidence },
             r.severity,
             m.span.len(),
             std::cmp::Reverse(m.rule),

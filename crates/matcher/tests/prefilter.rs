@@ -44,6 +44,7 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             decoded: None,
             checksum: None,
             confidence: keysnare_types::Confidence::Low,
+            score: None,
         })
         .collect();
     one_rule_per_secret(rules, as_matches)

@@ -48,6 +48,8 @@ struct JsonFinding<'a> {
     confidence: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     checksum: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<JsonScore<'a>>,
     secret: String,
     secret_redacted: bool,
     entropy: f32,
@@ -64,6 +66,19 @@ struct JsonFinding<'a> {
     locations: Vec<JsonLocation>,
     remediation: &'a str,
     references: &'a [String],
+}
+
+/// Why a scored rule's finding has its confidence: the score and each reason's weight.
+#[derive(Serialize)]
+struct JsonScore<'a> {
+    value: f32,
+    reasons: Vec<JsonReason<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonReason<'a> {
+    reason: &'a str,
+    weight: f32,
 }
 
 #[derive(Serialize)]
@@ -156,6 +171,17 @@ fn finding<'a>(report: &'a Report<'a>, f: &'a Finding, opts: &Options) -> JsonFi
         severity: rule.map_or("", |r| r.severity.as_str()),
         confidence: f.confidence.as_str(),
         checksum: f.checksum.map(|c| c.as_str()),
+        score: f.score.as_ref().map(|s| JsonScore {
+            value: (s.value * 100.0).round() / 100.0,
+            reasons: s
+                .reasons
+                .iter()
+                .map(|(reason, weight)| JsonReason {
+                    reason,
+                    weight: *weight,
+                })
+                .collect(),
+        }),
         secret: shown_secret(&f.secret, opts),
         secret_redacted: !opts.show_secrets,
         entropy: (f.entropy * 1000.0).round() / 1000.0,

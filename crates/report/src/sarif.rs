@@ -342,6 +342,10 @@ pub fn write_sarif(
         if let Some(c) = f.checksum {
             props.insert("checksum".into(), json!(c.as_str()));
         }
+        if let Some(s) = &f.score {
+            props.insert("score".into(), json!((s.value * 100.0).round() / 100.0));
+            props.insert("scoreReasons".into(), json!(s.explain()));
+        }
         props.insert("locationCount".into(), json!(f.locations.len()));
         props.insert(
             "secret".into(),

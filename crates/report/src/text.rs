@@ -113,6 +113,15 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 p.paint(dim, "line  "),
                 shown_line(f, loc, opts).trim()
             )?;
+            if let Some(score) = &f.score {
+                writeln!(
+                    w,
+                    "            {} {:.1}: {}",
+                    p.paint(dim, "why   "),
+                    score.value,
+                    score.explain()
+                )?;
+            }
         }
         writeln!(w)?;
     }

@@ -23,6 +23,8 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub pattern: String,
     pub parser: Option<String>,
+    #[serde(default)]
+    pub scored: bool,
     pub keywords: Option<Vec<String>>,
     #[serde(default)]
     pub min_entropy: f64,

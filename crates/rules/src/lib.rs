@@ -696,7 +696,13 @@ mod default_pack_tests {
                         &r.negative_examples,
                         &r.origin,
                         r.secret_group,
-                        (r.max_len, r.single_line, r.parser.map(|p| p.name())),
+                        (
+                            r.max_len,
+                            r.single_line,
+                            r.parser.map(|p| p.name()),
+                            r.scored,
+                            r.key_group
+                        ),
                         (
                             &r.allow.regexes,
                             &r.allow.matches,

@@ -15,6 +15,8 @@ pub(crate) struct Prebuilt {
     pub description: &'static str,
     pub pattern: &'static str,
     pub parser: Option<&'static str>,
+    pub scored: bool,
+    pub key_group: Option<usize>,
     pub keywords: &'static [&'static [u8]],
     pub keywords_derived: bool,
     pub keyword_forms: &'static [&'static [u8]],
@@ -59,6 +61,8 @@ impl Prebuilt {
             pattern: self.pattern.to_string(),
             // The build script checked the name.
             parser: self.parser.and_then(keysnare_formats::parser),
+            scored: self.scored,
+            key_group: self.key_group,
             keywords: byte_strings(self.keywords),
             keywords_derived: self.keywords_derived,
             keyword_forms: byte_strings(self.keyword_forms),

@@ -66,6 +66,12 @@ pub struct Rule {
     /// with structure (credential stores, client configurations): such a rule has no
     /// pattern; its `files` globs and its keywords select the inputs the parser reads whole.
     pub parser: Option<keysnare_formats::Parser>,
+    /// Whether the context scorer decides each match's confidence (`scored = true`): from
+    /// the key's name (the pattern's `key` group), the value's shape and its surroundings,
+    /// instead of `confidence`, `min_entropy` and `strong_value_confidence`.
+    pub scored: bool,
+    /// Index of the capture group holding the key or field name (`(?P<key>...)`), if any.
+    pub key_group: Option<usize>,
     /// Path globs of the files this rule reads whole (a file that is itself the secret,
     /// such as Rails' `config/master.key`); such a rule needs no keyword and runs only on
     /// files whose path matches, in directory, `--staged` and `--range` scans.
@@ -213,6 +219,9 @@ impl Rule {
 
     /// The highest confidence a match of this rule can have.
     pub fn max_confidence(&self) -> Confidence {
+        if self.scored {
+            return Confidence::High;
+        }
         self.strong_value_confidence
             .map_or(self.confidence, |c| c.max(self.confidence))
     }
@@ -418,6 +427,13 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     };
 
+    let key_group = capture_index(&hir, "key");
+    if raw.scored && (parser.is_some() || raw.strong_value_confidence.is_some()) {
+        problems.push(
+            "a scored rule has no `parser` and no `strong_value_confidence`: the scorer decides"
+                .to_string(),
+        );
+    }
     if raw
         .strong_value_confidence
         .is_some_and(|c| c <= raw.confidence)
@@ -502,7 +518,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     // rules (those that raise strong values): their hundreds of key spellings would
     // multiply the automaton's patterns by ten for little gain.
     let mut fragments: Vec<(crate::encoded::Encoding, Vec<u8>)> =
-        if raw.strong_value_confidence.is_some() || parser.is_some() {
+        if raw.strong_value_confidence.is_some() || parser.is_some() || raw.scored {
             Vec::new()
         } else {
             keyword_forms
@@ -527,6 +543,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         description: raw.description,
         pattern: raw.pattern,
         parser,
+        scored: raw.scored,
+        key_group,
         keywords,
         keywords_derived,
         keyword_forms,

@@ -168,6 +168,31 @@ pub struct Match {
     /// How sure this match is real: its rule's confidence, raised for a strong value
     /// (`strong_value_confidence`), low when the secret fails its rule's checksum.
     pub confidence: Confidence,
+    /// For a rule whose matches the context scorer judges (`scored`): the score and the
+    /// reasons that made it.
+    pub score: Option<Box<Score>>,
+}
+
+/// How the context scorer judged a candidate: a sum of weighted reasons (the key's name,
+/// the value's shape, the file's kind, the words around it), mapped to a confidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Score {
+    /// The sum of the reasons' weights.
+    pub value: f32,
+    /// Each reason and its weight, in the order they were weighed.
+    pub reasons: Vec<(String, f32)>,
+}
+
+impl Score {
+    /// The reasons as one line: `key names a password (+2.0); quoted literal (+1.0)`.
+    pub fn explain(&self) -> String {
+        let parts: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|(r, w)| format!("{r} ({w:+.1})"))
+            .collect();
+        parts.join("; ")
+    }
 }
 
 /// A secret found by decoding part of a blob.
@@ -297,6 +322,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// For a rule that verifies a checksum: what the verification found.
     pub checksum: Option<Checksum>,
+    /// For a scored rule: the score of the finding's first match and its reasons.
+    pub score: Option<Score>,
     /// Every occurrence, sorted by path then position.
     pub locations: Vec<Location>,
 }

@@ -27,7 +27,7 @@ mod progress;
 
 pub use finding::{
     Checksum, ChecksumKind, CommitInfo, Confidence, Decoded, Finding, Location, Match, Position,
-    Provenance, Severity, Span,
+    Provenance, Score, Severity, Span,
 };
 pub use id::{BlobId, Fingerprint, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
