@@ -133,7 +133,7 @@ fn credential_word(word: &str) -> Option<KeyKind> {
         "secret" | "secrets" | "credential" | "credentials" | "creds" | "cred" | "privatekey" => {
             KeyKind::Secret
         }
-        "token" | "tokens" | "apikey" | "auth" | "authorization" | "bearer" | "accesskey"
+        "token" | "tokens" | "apikey" | "auth" | "authorization" | "bearer" | "accesskey" | "oauth"
         | "sessionkey" | "signingkey" | "masterkey" | "encryptionkey" => KeyKind::Token,
         "key" | "keys" => KeyKind::Key,
         _ => return None,
@@ -332,7 +332,8 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
 
     // The key.
     let words = key_words(c.key);
-    let kind = words.iter().rev().find_map(|w| credential_word(w));
+    // The strongest word decides: `SECRET_KEY` names a secret, `db_password_key` a password.
+    let kind = words.iter().filter_map(|w| credential_word(w)).min_by_key(|k| *k as u8);
     let position = words.iter().rposition(|w| credential_word(w).is_some());
     let first = words.iter().position(|w| credential_word(w).is_some());
     match kind {
@@ -454,10 +455,12 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     if quoted {
         add("a quoted literal", 1.0);
     } else {
-        add("a literal value", 0.5);
+        add("a literal value", 0.75);
     }
-    if v.len() < 6 {
-        add("value is short", -1.0);
+    if v.len() < 4 {
+        add("value is very short", -1.5);
+    } else if v.len() < 6 {
+        add("value is short", -0.5);
     } else if v.len() >= 20 {
         add("value is long", 1.0);
     } else if v.len() >= 12 {
