@@ -91,19 +91,28 @@ pub(super) fn nuget_config(input: &[u8], out: &mut Vec<Found>) {
 /// `<passphrase>` and `<secretBytes>` of each credential. The values are usually
 /// `{AQAAABAAAA…}`, encrypted with the controller's `secrets/master.key` and
 /// `secrets/hudson.util.Secret`, which decrypt them wherever those files are too: they are
-/// reported (<https://www.jenkins.io/doc/book/using/using-credentials/>,
+/// reported (the base64 inside the braces) (<https://www.jenkins.io/doc/book/using/using-credentials/>,
 /// <https://www.jenkins.io/doc/developer/security/secrets/>).
 pub(super) fn jenkins_credentials(input: &[u8], out: &mut Vec<Found>) {
     xml_walk(input, |input, open, ev| {
         let Xml::Text(t) = ev else { return };
         let Some(el) = open.last() else { return };
         let name = local_name(input, el);
-        if matches!(
+        if !matches!(
             name,
             b"password" | b"secret" | b"privateKey" | b"passphrase" | b"secretBytes"
         ) {
-            report(out, input, t, name, None);
+            return;
         }
+        // An encrypted value, `{base64}`: the base64 inside the braces (braces alone read
+        // as a template).
+        let v = &input[t.clone()];
+        let t = if v.len() > 2 && v.starts_with(b"{") && v.ends_with(b"}") {
+            t.start + 1..t.end - 1
+        } else {
+            t
+        };
+        report(out, input, t, name, None);
     });
 }
 
@@ -267,11 +276,11 @@ mod tests {
             want(&[
                 (
                     "password",
-                    "{AQAAABAAAAAQSynthXk29pLm4Zq8wV3m7AbCdEfGh=}",
+                    "AQAAABAAAAAQSynthXk29pLm4Zq8wV3m7AbCdEfGh=",
                     None
                 ),
-                ("secret", "{AQAAABAAAAAgSynthZq8wV3m7Xk29pLm4=}", None),
-                ("privateKey", "{AQAAABAAAAQwSynthKeyXk29pLm4=}", None),
+                ("secret", "AQAAABAAAAAgSynthZq8wV3m7Xk29pLm4=", None),
+                ("privateKey", "AQAAABAAAAQwSynthKeyXk29pLm4=", None),
             ])
         );
     }

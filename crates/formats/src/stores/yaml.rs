@@ -85,10 +85,26 @@ struct SecretValue {
     encoded: bool,
 }
 
+/// Whether a Secret's key names something that is not secret: a user name, a namespace,
+/// a host or port, a certificate.
+fn is_public_secret_key(key: &[u8]) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        &b"user"[..],
+        b"username",
+        b"namespace",
+        b".crt",
+        b"host",
+        b"port",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
+}
+
 /// Reports the values of a Secret.
 fn flush_secret(out: &mut Vec<Found>, input: &[u8], values: &mut Vec<SecretValue>, secret: bool) {
     for s in values.drain(..) {
-        if !secret {
+        if !secret || is_public_secret_key(&input[s.key.clone()]) {
             continue;
         }
         let decoded = if s.encoded {
@@ -99,6 +115,10 @@ fn flush_secret(out: &mut Vec<Found>, input: &[u8], values: &mut Vec<SecretValue
         } else {
             None
         };
+        let shown = decoded.as_deref().unwrap_or(&input[s.value.clone()]);
+        if shown.starts_with(b"-----BEGIN CERTIFICATE-----") {
+            continue;
+        }
         report(out, input, s.value, &input[s.key], decoded);
     }
 }
@@ -322,6 +342,8 @@ type: Opaque
 data:
   DB_PASSWORD: WGsyOS1wTG00LVN5bnRo
   DB_USER: YXBw
+  ca.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJTeW50aAo=
+  namespace: ZGVmYXVsdA==
 stringData:
   API_TOKEN: 'Zq8wV3m7-SynthToken'
   config.yaml: |
@@ -336,7 +358,6 @@ stringData:
                     "WGsyOS1wTG00LVN5bnRo",
                     Some("Xk29-pLm4-Synth")
                 ),
-                ("DB_USER", "YXBw", Some("app")),
                 ("API_TOKEN", "Zq8wV3m7-SynthToken", None),
                 (
                     "config.yaml",
@@ -366,6 +387,7 @@ data:
   EMPTY: \"\"
   PLACEHOLDER: Y2hhbmdlbWU=
   NOT_B64: \"@@not base64@@\"
+  CERT: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJTeW50aAo=
 stringData:
   API_TOKEN: ${API_TOKEN}
 ---
