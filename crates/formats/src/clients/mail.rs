@@ -22,7 +22,7 @@ fn words(input: &[u8], start: usize, line: &[u8]) -> Vec<Range<usize>> {
             v.push(start + i..start + i + 1);
             i += 1;
         } else if b == b'"' || b == b'\'' {
-            match quoted(input, start + i, b == b'"', false) {
+            match quoted(input, start + i, true, false) {
                 Some((r, e)) => {
                     i = e - start;
                     v.push(r);
@@ -42,7 +42,7 @@ fn words(input: &[u8], start: usize, line: &[u8]) -> Vec<Range<usize>> {
 
 /// `.esmtprc`: `password = "…"` (or `password "…"`), globally or in an `identity` section,
 /// several statements possibly on one line
-/// (<https://esmtp.sourceforge.net/esmtprc.html>).
+/// (<https://manpages.ubuntu.com/manpages/noble/man5/esmtprc.5.html>).
 pub(super) fn esmtprc(input: &[u8], out: &mut Vec<Found>) {
     for (start, line) in lines(input) {
         let w = words(input, start, line);
