@@ -509,6 +509,20 @@ mod tests {
         inputs.push([b'{'; 100_000].to_vec());
         inputs.push(b"<a>".repeat(30_000));
         inputs.push((0..=255u8).cycle().take(70_000).collect());
+        // Unclosed strings repeated on one line, or on every line: each must be read once,
+        // not to the end of the line (or input) per occurrence.
+        for unit in [
+            &b"'PASSWORD': '''"[..],
+            b"\"PASSWORD\": '",
+            b"'PASSWORD': os.getenv('a', ",
+            b"define(\"DB_PASSWORD\", '",
+            b"set imap_pass=\"",
+            b"environment: [\"A=",
+            b"<a b=\"",
+        ] {
+            inputs.push(unit.repeat(200_000 / unit.len()));
+            inputs.push([unit, b"\n"].concat().repeat(200_000 / unit.len()));
+        }
         for input in &inputs {
             for n in 0..input.len().min(64) {
                 for (_, p) in PARSERS {

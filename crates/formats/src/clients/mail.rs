@@ -123,7 +123,8 @@ pub(super) fn muttrc(input: &[u8], out: &mut Vec<Found>) {
                 e += 1;
             }
             let Some((value, end)) = mutt_value(input, start, line, e) else {
-                continue;
+                // An unclosed quote runs to the end of the line.
+                break;
             };
             i = end;
             let pass_var = name.ends_with(b"_pass")

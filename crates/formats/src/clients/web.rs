@@ -40,6 +40,7 @@ pub(super) fn wp_config(input: &[u8], out: &mut Vec<Found>) {
         }
         i = skip_ws(input, i + 1);
         let Some((name, e)) = php_string(input, i) else {
+            pos = pos.max(line_end(input, i));
             continue;
         };
         i = skip_ws(input, e);
@@ -48,6 +49,7 @@ pub(super) fn wp_config(input: &[u8], out: &mut Vec<Found>) {
         }
         i = skip_ws(input, i + 1);
         let Some((value, e)) = php_string(input, i) else {
+            pos = pos.max(line_end(input, i));
             continue;
         };
         // Only a whole literal: not `'a' . getenv('B')`.
@@ -65,6 +67,15 @@ pub(super) fn wp_config(input: &[u8], out: &mut Vec<Found>) {
         }
         report(out, input, value, name, None);
         pos = e;
+    }
+}
+
+/// Where the line holding offset `i` ends; a string that fails to parse there (unclosed)
+/// is not read again.
+fn line_end(input: &[u8], i: usize) -> usize {
+    match input.get(i) {
+        Some(b'\'' | b'"') => memchr::memchr(b'\n', &input[i..]).map_or(input.len(), |n| i + n),
+        _ => i,
     }
 }
 
@@ -86,9 +97,9 @@ fn php_string(input: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
     Some((r, e))
 }
 
-/// A Python string literal at `at`, with an optional `r`/`b`/`u` prefix (f-strings are
-/// not literals): its content and the offset past it.
-fn py_string(input: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
+/// A Python string literal at `at` ending before `end` (the line's end), with an optional
+/// `r`/`b`/`u` prefix (f-strings are not literals): its content and the offset past it.
+fn py_string(input: &[u8], at: usize, end: usize) -> Option<(Range<usize>, usize)> {
     let mut i = at;
     let mut raw = false;
     while let Some(&c) = input.get(i) {
@@ -109,11 +120,11 @@ fn py_string(input: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
     let triple = [q, q, q];
     if input[i..].starts_with(&triple) {
         let body = i + 3;
-        // Bounded: a settings value is short, and an unclosed quote must not make every
-        // later line search to the end.
-        let hay = &input[body..input.len().min(body + 64 * 1024)];
-        let end = memchr::memmem::find(hay, &triple)? + body;
-        return Some((body..end, end + 3));
+        // On this line only: an unclosed quote must not make every later line search to
+        // the end of the input.
+        let hay = input.get(body..end)?;
+        let close = memchr::memmem::find(hay, &triple)? + body;
+        return Some((body..close, close + 3));
     }
     quoted(input, i, !raw, false)
 }
@@ -144,6 +155,7 @@ pub(super) fn django_settings(input: &[u8], out: &mut Vec<Found>) {
                 value_or_default(input, start + v, start + line.len(), name, out);
             }
         }
+        let line_end = start + line.len();
         // `'PASSWORD': value` anywhere on the line.
         let mut k = 0;
         while let Some(n) = memchr::memmem::find(&line[k..], b"PASSWORD") {
@@ -158,19 +170,31 @@ pub(super) fn django_settings(input: &[u8], out: &mut Vec<Found>) {
                 continue;
             }
             let v = skip_ws(line, c + 1);
-            value_or_default(input, start + v, start + line.len(), b"PASSWORD", out);
+            // Past what was read: each byte of a line is read once.
+            let read = value_or_default(input, start + v, line_end, b"PASSWORD", out);
+            k = k.max(read.min(line_end) - start);
         }
     }
 }
 
 /// Reports the literal at `at` (up to `end`, the line's end), or the literal default of an
-/// environment lookup there.
-fn value_or_default(input: &[u8], at: usize, end: usize, name: &[u8], out: &mut Vec<Found>) {
-    if let Some((r, _)) = py_string(input, at) {
+/// environment lookup there; returns the offset up to which the line was read.
+fn value_or_default(
+    input: &[u8],
+    at: usize,
+    end: usize,
+    name: &[u8],
+    out: &mut Vec<Found>,
+) -> usize {
+    if let Some((r, e)) = py_string(input, at, end) {
         report(out, input, r, name, None);
-        return;
+        return e;
     }
     let line = &input[at..end];
+    if line.iter().take(3).any(|&b| b == b'\'' || b == b'"') {
+        // An unclosed string runs to the end of the line.
+        return end;
+    }
     const CALLS: &[&[u8]] = &[
         b"os.environ.get(",
         b"os.getenv(",
@@ -179,38 +203,42 @@ fn value_or_default(input: &[u8], at: usize, end: usize, name: &[u8], out: &mut 
         b"config(",
     ];
     let call = CALLS.iter().find(|c| line.starts_with(c));
-    let Some(call) = call else { return };
+    let Some(call) = call else { return at };
     // The second literal argument, or the one after `default=`.
     let mut i = at + call.len();
     let mut literals = 0;
     while i < end {
         match input[i] {
-            b')' => return,
+            b')' => return i,
             b'd' if input[i..end].starts_with(b"default") => {
                 let e = skip_ws(input, i + 7);
                 if input.get(e) == Some(&b'=') {
                     let v = skip_ws(input, e + 1);
-                    if let Some((r, _)) = py_string(input, v) {
-                        report(out, input, r, name, None);
-                    }
-                    return;
+                    return match py_string(input, v, end) {
+                        Some((r, e)) => {
+                            report(out, input, r, name, None);
+                            e
+                        }
+                        None => end,
+                    };
                 }
                 i += 7;
             }
             b'\'' | b'"' => {
-                let Some((r, e)) = py_string(input, i) else {
-                    return;
+                let Some((r, e)) = py_string(input, i, end) else {
+                    return end;
                 };
                 literals += 1;
                 if literals == 2 {
                     report(out, input, r, name, None);
-                    return;
+                    return e;
                 }
                 i = e;
             }
             _ => i += 1,
         }
     }
+    end
 }
 
 /// Rails' `config/database.yml`: every `password:` with a literal value (ERB such as
