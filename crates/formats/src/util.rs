@@ -241,16 +241,23 @@ pub(crate) fn url_passwords(input: &[u8], span: Range<usize>) -> Vec<Range<usize
     let Some(v) = input.get(span.clone()) else {
         return found;
     };
+    // The end of the run of URL bytes the last `://` is in: later ones in the same run end
+    // there too (so a long line of `://` is read once).
+    let mut run_end = 0;
     for i in memchr::memmem::find_iter(v, b"://") {
-        // The URL starts at its scheme: back to the last byte that cannot be in one.
+        // The URL starts at its scheme: back to the last byte that cannot be in one (a `/`
+        // of the previous `://` at the latest).
         let from = v[..i]
             .iter()
             .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
             .map_or(0, |p| p + 1);
-        let end = v[i..]
-            .iter()
-            .position(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b',' | b'<'))
-            .map_or(v.len(), |p| i + p);
+        if i >= run_end {
+            run_end = v[i..]
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b',' | b'<'))
+                .map_or(v.len(), |p| i + p);
+        }
+        let end = run_end;
         if let Some((pw, _)) = url_userinfo(input, span.start + from..span.start + end) {
             found.push(pw);
         }
@@ -440,11 +447,14 @@ pub(crate) enum Json<'a> {
     Close,
 }
 
+/// The deepest nesting [`json_walk`] reads.
+pub(crate) const MAX_JSON_DEPTH: usize = 256;
+
 /// Calls `f(input, path, key, event)` for every value of a JSON (or JSONC: `//` and `/* */`
 /// comments, trailing commas) document: `path` holds the keys of the enclosing containers
 /// (`None` for an array element or the top), `key` the member's own key. For
 /// [`Json::Close`], `path` and `key` are those of the container that ends. Malformed input
-/// is read as far as it goes.
+/// is read as far as it goes, and nesting deeper than [`MAX_JSON_DEPTH`] ends the walk.
 pub(crate) fn json_walk(
     input: &[u8],
     mut f: impl FnMut(&[u8], &[Option<Range<usize>>], Option<Range<usize>>, Json<'_>),
@@ -502,6 +512,11 @@ pub(crate) fn json_walk(
                 }
             }
             b'{' | b'[' => {
+                // Deeper than any credential file nests: the rest is not read (so that
+                // callers may look through `path`).
+                if path.len() >= MAX_JSON_DEPTH {
+                    return;
+                }
                 i += 1;
                 let k = key.take();
                 f(input, &path, k.clone(), Json::Open);
@@ -855,5 +870,32 @@ mod tests {
             let _ = ini_entries(j, b"=:").count();
             let _ = url_passwords(j, 0..j.len());
         }
+    }
+
+    #[test]
+    fn pathological_inputs_are_linear() {
+        // Each would take minutes if a lexer rescanned the input per occurrence.
+        let big = 2 << 20;
+        let urls = b"://".repeat(big / 3);
+        assert!(url_passwords(&urls, 0..urls.len()).is_empty());
+        let mut deep = b"[".repeat(big);
+        deep.extend(b"\"k\": \"v\", ".repeat(1000));
+        let mut n = 0;
+        json_walk(&deep, |_, path, _, _| n += path.len());
+        assert!(n <= MAX_JSON_DEPTH * MAX_JSON_DEPTH);
+        let indents: Vec<u8> = (0..5000)
+            .flat_map(|i| {
+                let mut l = b" ".repeat(i);
+                l.extend(b"k: v\n");
+                l
+            })
+            .collect();
+        let mut entries = 0;
+        yaml_entries(&indents, |_, _| entries += 1);
+        assert_eq!(entries, 5000);
+        let tags = b"<a ".repeat(big / 3);
+        xml_walk(&tags, |_, _, _| {});
+        let closes = [b"<a>".repeat(big / 8), b"</b>".repeat(big / 8)].concat();
+        xml_walk(&closes, |_, _, _| {});
     }
 }
