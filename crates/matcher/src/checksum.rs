@@ -158,12 +158,23 @@ fn basic_auth(secret: &[u8]) -> Option<bool> {
     let Some(colon) = text.iter().position(|&b| b == b':') else {
         return Some(false);
     };
-    let password = &text[colon + 1..];
+    let (user, password) = (&text[..colon], &text[colon + 1..]);
     Some(
         !password.is_empty()
             && !crate::filters::is_placeholder(password)
-            && !is_variable(password),
+            && !is_variable(password)
+            && !is_sample_password(user, password),
     )
+}
+
+/// The passwords of documentation samples: the user name again (`admin:admin`), the word
+/// "password" and its short forms, RFC 7617's `open sesame`.
+fn is_sample_password(user: &[u8], password: &[u8]) -> bool {
+    const SAMPLES: &[&[u8]] = &[
+        b"password", b"passwd", b"pass", b"pwd", b"secret", b"open sesame", b"test", b"1234",
+        b"12345", b"123456", b"changeit", b"letmein", b"foobar", b"bar",
+    ];
+    password.eq_ignore_ascii_case(user) || SAMPLES.iter().any(|s| password.eq_ignore_ascii_case(s))
 }
 
 /// CRC-16/XMODEM (polynomial 0x1021, initial value 0, no reflection), as nkeys use.
@@ -377,6 +388,10 @@ mod tests {
         assert_eq!(check(b"admin:%ADMIN_PASSWORD%"), Some(Checksum::Invalid));
         assert_eq!(check(b"admin:<password>"), Some(Checksum::Invalid));
         assert_eq!(check(b"admin:xxxxxxxx"), Some(Checksum::Invalid));
+        // Documentation samples.
+        assert_eq!(check(b"Aladdin:open sesame"), Some(Checksum::Invalid));
+        assert_eq!(check(b"user:password"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:admin"), Some(Checksum::Invalid));
         // Not base64, or not canonical: a dangling character, misplaced padding.
         assert_eq!(
             verify(ChecksumKind::BasicAuth, b"information"),
