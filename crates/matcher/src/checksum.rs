@@ -9,6 +9,8 @@ pub fn verify(kind: ChecksumKind, secret: &[u8]) -> Option<Checksum> {
     let ok = match kind {
         ChecksumKind::GithubCrc32 => github_crc32(secret)?,
         ChecksumKind::PypiMacaroon => pypi_macaroon(secret)?,
+        ChecksumKind::BasicAuth => basic_auth(secret)?,
+        ChecksumKind::NkeyCrc16 => nkey_crc16(secret)?,
     };
     Some(if ok {
         Checksum::Valid
@@ -114,6 +116,118 @@ fn parse_macaroon(data: &[u8]) -> Option<()> {
     }
     let (kind, signature) = field(data, &mut at)?;
     (kind == SIGNATURE && signature.len() == 32 && at == data.len()).then_some(())
+}
+
+/// Whether `text` is printable: UTF-8 without control characters.
+fn printable(text: &[u8]) -> bool {
+    std::str::from_utf8(text).is_ok_and(|s| !s.chars().any(char::is_control))
+}
+
+/// Whether `value` is a shell or environment reference as a whole: `$NAME`, `%NAME%`.
+fn is_variable(value: &[u8]) -> bool {
+    let ident = |s: &[u8]| {
+        s.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    match value {
+        [b'$', rest @ ..] => ident(rest),
+        [b'%', rest @ .., b'%'] => ident(rest),
+        _ => false,
+    }
+}
+
+/// HTTP Basic credentials (RFC 7617): canonical base64 (standard alphabet, padded or not)
+/// of `user-id:password`, printable, with a non-empty password that is not a placeholder
+/// or a variable reference.
+fn basic_auth(secret: &[u8]) -> Option<bool> {
+    let body = secret.strip_suffix(b"==").or_else(|| secret.strip_suffix(b"=")).unwrap_or(secret);
+    let padded = body.len() != secret.len();
+    if body.is_empty()
+        || body.len() % 4 == 1
+        || (padded && secret.len() % 4 != 0)
+        || !body.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+    {
+        return Some(false);
+    }
+    let Some(text) = crate::decode::decode_base64(body) else {
+        return Some(false);
+    };
+    if !printable(&text) {
+        return Some(false);
+    }
+    let Some(colon) = text.iter().position(|&b| b == b':') else {
+        return Some(false);
+    };
+    let (user, password) = (&text[..colon], &text[colon + 1..]);
+    Some(
+        !password.is_empty()
+            && !crate::filters::is_placeholder(password)
+            && !is_variable(password)
+            && !is_sample_password(user, password),
+    )
+}
+
+/// The passwords of documentation samples: the user name again (`admin:admin`), the word
+/// "password" and its short forms, RFC 7617's `open sesame`.
+fn is_sample_password(user: &[u8], password: &[u8]) -> bool {
+    const SAMPLES: &[&[u8]] = &[
+        b"password", b"passwd", b"pass", b"pwd", b"secret", b"open sesame", b"test", b"1234",
+        b"12345", b"123456", b"changeit", b"letmein", b"foobar", b"bar",
+    ];
+    password.eq_ignore_ascii_case(user) || SAMPLES.iter().any(|s| password.eq_ignore_ascii_case(s))
+}
+
+/// CRC-16/XMODEM (polynomial 0x1021, initial value 0, no reflection), as nkeys use.
+fn crc16_xmodem(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    for &b in data {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// RFC 4648 base32 without padding; `None` on a byte outside the alphabet or non-zero
+/// trailing bits.
+fn decode_base32(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &b in text {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'2'..=b'7' => b - b'2' + 26,
+            _ => return None,
+        };
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+        acc &= (1 << bits) - 1;
+    }
+    (acc == 0).then_some(out)
+}
+
+/// NATS nkeys: base32 of a seed (2 prefix bytes, 32-byte key: 58 characters) or a public
+/// key (1 prefix byte, 32-byte key: 56 characters), each followed by the CRC-16/XMODEM of
+/// what precedes it, little-endian.
+fn nkey_crc16(secret: &[u8]) -> Option<bool> {
+    if secret.len() != 58 && secret.len() != 56 {
+        return None;
+    }
+    let Some(raw) = decode_base32(secret) else {
+        return Some(false);
+    };
+    let (data, crc) = raw.split_at(raw.len() - 2);
+    Some(crc16_xmodem(data) == u16::from_le_bytes([crc[0], crc[1]]))
 }
 
 #[cfg(test)]
@@ -225,6 +339,153 @@ mod tests {
         assert_eq!(
             verify(ChecksumKind::PypiMacaroon, b"pypi-AgEIcHlwaS5vcmc!!!"),
             Some(Checksum::Invalid)
+        );
+    }
+
+    /// Standard base64 with padding (RFC 4648 section 4).
+    fn b64(bytes: &[u8]) -> String {
+        const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                out.push(if i <= chunk.len() {
+                    ABC[((n >> (18 - 6 * i)) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn basic_auth_credentials() {
+        let check = |text: &[u8]| verify(ChecksumKind::BasicAuth, b64(text).as_bytes());
+        assert_eq!(check(b"deploy:Vq3rT8xLm2Pz"), Some(Checksum::Valid));
+        assert_eq!(check(b"ops@acme.io:k7 Q!e0Z:pX"), Some(Checksum::Valid));
+        assert_eq!(check(b":tok3nV4lu3"), Some(Checksum::Valid));
+        assert_eq!(check("renée:mot-de-passe-9".as_bytes()), Some(Checksum::Valid));
+        // Unpadded base64 of the same credentials.
+        let unpadded = b64(b"deploy:Vq3rT8xLm2Pz").trim_end_matches('=').to_string();
+        assert_eq!(
+            verify(ChecksumKind::BasicAuth, unpadded.as_bytes()),
+            Some(Checksum::Valid)
+        );
+        // No colon, an empty password, control or invalid bytes.
+        assert_eq!(check(b"justonetoken"), Some(Checksum::Invalid));
+        assert_eq!(check(b"deploy:"), Some(Checksum::Invalid));
+        assert_eq!(check(b"deploy:pa\x01ss"), Some(Checksum::Invalid));
+        assert_eq!(check(b"deploy:\xff\xfe\x00\x9c"), Some(Checksum::Invalid));
+        // Placeholders and variable references as the password.
+        assert_eq!(check(b"admin:${ADMIN_PASSWORD}"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:$ADMIN_PASSWORD"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:%ADMIN_PASSWORD%"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:<password>"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:xxxxxxxx"), Some(Checksum::Invalid));
+        // Documentation samples.
+        assert_eq!(check(b"Aladdin:open sesame"), Some(Checksum::Invalid));
+        assert_eq!(check(b"user:password"), Some(Checksum::Invalid));
+        assert_eq!(check(b"admin:admin"), Some(Checksum::Invalid));
+        // Not base64, or not canonical: a dangling character, misplaced padding.
+        assert_eq!(
+            verify(ChecksumKind::BasicAuth, b"information"),
+            Some(Checksum::Invalid)
+        );
+        assert_eq!(
+            verify(ChecksumKind::BasicAuth, b"ZGVwbG95OlZxM3JUOHhMbTJQeg="),
+            Some(Checksum::Invalid)
+        );
+        assert_eq!(
+            verify(ChecksumKind::BasicAuth, b"ZGVw_G95OlZxM3JUOHhMbTJQeg=="),
+            Some(Checksum::Invalid)
+        );
+        assert_eq!(verify(ChecksumKind::BasicAuth, b""), Some(Checksum::Invalid));
+    }
+
+    /// RFC 4648 base32 without padding.
+    fn b32(bytes: &[u8]) -> String {
+        const ABC: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let mut out = String::new();
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        for &b in bytes {
+            acc = (acc << 8) | u32::from(b);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                out.push(ABC[((acc >> bits) & 31) as usize] as char);
+            }
+            acc &= (1 << bits) - 1;
+        }
+        if bits > 0 {
+            out.push(ABC[((acc << (5 - bits)) & 31) as usize] as char);
+        }
+        out
+    }
+
+    /// An nkey built the way the nkeys library encodes one: prefix bytes, key, CRC16 (LE).
+    fn nkey(prefix: &[u8], key: &[u8; 32]) -> String {
+        let mut raw = prefix.to_vec();
+        raw.extend_from_slice(key);
+        let crc = crc16_xmodem(&raw);
+        raw.extend_from_slice(&crc.to_le_bytes());
+        b32(&raw)
+    }
+
+    #[test]
+    fn crc16_xmodem_check_value() {
+        // The catalogued check value of CRC-16/XMODEM over "123456789".
+        assert_eq!(crc16_xmodem(b"123456789"), 0x31c3);
+    }
+
+    #[test]
+    fn nkey_seeds_and_public_keys() {
+        let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+        // Seed of a user key: 18<<3 | (20<<3)>>5, ((20<<3) & 31) << 3.
+        let user_seed = nkey(&[0x95, 0x00], &key);
+        assert_eq!(user_seed.len(), 58);
+        assert!(user_seed.starts_with("SUA"));
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, user_seed.as_bytes()),
+            Some(Checksum::Valid)
+        );
+        // Seed of an operator key (14<<3): "SOA...".
+        let operator_seed = nkey(&[0x93, 0x80], &key);
+        assert!(operator_seed.starts_with("SOA"));
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, operator_seed.as_bytes()),
+            Some(Checksum::Valid)
+        );
+        // A public account key (prefix 0): 56 characters, "A...".
+        let account = nkey(&[0x00], &key);
+        assert_eq!(account.len(), 56);
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, account.as_bytes()),
+            Some(Checksum::Valid)
+        );
+        // One character changed: the CRC no longer matches.
+        let mut bad = user_seed.clone().into_bytes();
+        bad[20] = if bad[20] == b'Q' { b'R' } else { b'Q' };
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, &bad),
+            Some(Checksum::Invalid)
+        );
+        // Outside the alphabet, and another length.
+        let mut lower = user_seed.clone().into_bytes();
+        lower[30] = b'1';
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, &lower),
+            Some(Checksum::Invalid)
+        );
+        assert_eq!(
+            verify(ChecksumKind::NkeyCrc16, &user_seed.as_bytes()[..57]),
+            None
         );
     }
 }

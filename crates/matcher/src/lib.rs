@@ -9,7 +9,8 @@
 //!    around the window).
 //! 3. The secret's capture group is scored: entropy against the rule's `min_entropy`,
 //!    obvious placeholders, the rule's allowlist, and inline allow markers drop it.
-//!    A rule that names a checksum (GitHub and npm tokens' CRC32, PyPI's macaroon) has it
+//!    A rule that names a checksum (GitHub and npm tokens' CRC32, PyPI's macaroon,
+//!    a Basic credential's decoded user:password, NATS nkeys' CRC16) has it
 //!    verified; a secret that fails it has low confidence, and is dropped unless low
 //!    confidence was asked for.
 //! 4. Overlapping matches of one rule keep the longest.

@@ -80,6 +80,14 @@ pub enum ChecksumKind {
     /// must parse.
     #[serde(rename = "pypi-macaroon")]
     PypiMacaroon,
+    /// HTTP Basic credentials (RFC 7617): base64 of `user-id:password`, which must decode
+    /// to printable text with a colon and a non-empty password that is not a placeholder.
+    #[serde(rename = "basic-auth")]
+    BasicAuth,
+    /// NATS nkeys (seeds and public keys): RFC 4648 base32 without padding of the prefix
+    /// byte(s) and the 32-byte key, followed by their CRC-16/XMODEM in little-endian order.
+    #[serde(rename = "nkey-crc16")]
+    NkeyCrc16,
 }
 
 /// What verifying a secret's checksum found.
