@@ -352,7 +352,7 @@ pub(crate) fn secrets_of(
     matcher.scan(data, &mut found);
     if let Some(path) = path {
         matcher.scan_file_rules(path, data, &mut found);
-        dedup_found(&mut found);
+        dedup_found(matcher.rules(), &mut found);
     }
     locate(data, &found)
         .into_iter()
@@ -361,10 +361,21 @@ pub(crate) fn secrets_of(
 }
 
 /// Sorts matches by place and drops repeats: a parser rule selected both by its `files`
-/// and by a keyword reads the same file twice.
-fn dedup_found(found: &mut Vec<Match>) {
-    found.sort_by_key(|m| (m.span.start, m.rule, m.span.end, m.secret.start, m.secret.end));
+/// and by a keyword reads the same file twice, and a file's parser and a pattern rule may
+/// report the very same secret (one rule is kept, as within one scan).
+fn dedup_found(rules: &RuleSet, found: &mut Vec<Match>) {
+    found.sort_by_key(|m| {
+        (
+            m.span.start,
+            m.rule,
+            m.span.end,
+            m.secret.start,
+            m.secret.end,
+        )
+    });
     found.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.secret == b.secret);
+    let all = std::mem::take(found);
+    *found = keysnare_matcher::one_rule_per_secret(rules, all);
 }
 
 /// Scans one blob's bytes and records its matches.
@@ -397,7 +408,7 @@ pub(crate) fn scan_blob(
         let before = found.len();
         matcher.scan_file_rules(path, data, &mut found);
         if found.len() > before {
-            dedup_found(&mut found);
+            dedup_found(matcher.rules(), &mut found);
         }
     }
     if found.is_empty() {

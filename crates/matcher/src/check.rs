@@ -41,8 +41,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();
             scan(&mut matcher, ex.as_bytes(), &mut found);
-            if !found.iter().any(reported)
-            {
+            if !found.iter().any(reported) {
                 report(format!(
                     "example {} is not found: {}",
                     i + 1,
@@ -55,8 +54,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
             scan(&mut matcher, ex.as_bytes(), &mut found);
             // A secret that fails its rule's checksum is not reported at the default
             // confidence: a negative example may be one.
-            if let Some(m) = found.iter().find(|m| reported(m))
-            {
+            if let Some(m) = found.iter().find(|m| reported(m)) {
                 report(format!(
                     "negative example {} matches (secret at bytes {}..{})",
                     i + 1,
@@ -90,9 +88,10 @@ fn shadowed(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
                 .filter(|m| m.rule == ri)
                 .map(|m| m.secret)
                 .collect();
+            // A scored rule never hides another: it loses every tie.
             let others: Vec<usize> = found
                 .iter()
-                .filter(|m| m.rule != ri && mine.contains(&m.secret))
+                .filter(|m| m.rule != ri && !rules.rule(m.rule).scored && mine.contains(&m.secret))
                 .map(|m| m.rule)
                 .collect();
             candidates = Some(match candidates {

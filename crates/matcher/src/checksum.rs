@@ -126,7 +126,8 @@ fn printable(text: &[u8]) -> bool {
 /// Whether `value` is a shell or environment reference as a whole: `$NAME`, `%NAME%`.
 fn is_variable(value: &[u8]) -> bool {
     let ident = |s: &[u8]| {
-        s.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        s.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
             && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
     };
     match value {
@@ -140,12 +141,17 @@ fn is_variable(value: &[u8]) -> bool {
 /// of `user-id:password`, printable, with a non-empty password that is not a placeholder
 /// or a variable reference.
 fn basic_auth(secret: &[u8]) -> Option<bool> {
-    let body = secret.strip_suffix(b"==").or_else(|| secret.strip_suffix(b"=")).unwrap_or(secret);
+    let body = secret
+        .strip_suffix(b"==")
+        .or_else(|| secret.strip_suffix(b"="))
+        .unwrap_or(secret);
     let padded = body.len() != secret.len();
     if body.is_empty()
         || body.len() % 4 == 1
         || (padded && secret.len() % 4 != 0)
-        || !body.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        || !body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
     {
         return Some(false);
     }
@@ -171,8 +177,20 @@ fn basic_auth(secret: &[u8]) -> Option<bool> {
 /// "password" and its short forms, RFC 7617's `open sesame`.
 fn is_sample_password(user: &[u8], password: &[u8]) -> bool {
     const SAMPLES: &[&[u8]] = &[
-        b"password", b"passwd", b"pass", b"pwd", b"secret", b"open sesame", b"test", b"1234",
-        b"12345", b"123456", b"changeit", b"letmein", b"foobar", b"bar",
+        b"password",
+        b"passwd",
+        b"pass",
+        b"pwd",
+        b"secret",
+        b"open sesame",
+        b"test",
+        b"1234",
+        b"12345",
+        b"123456",
+        b"changeit",
+        b"letmein",
+        b"foobar",
+        b"bar",
     ];
     password.eq_ignore_ascii_case(user) || SAMPLES.iter().any(|s| password.eq_ignore_ascii_case(s))
 }
@@ -370,9 +388,14 @@ mod tests {
         assert_eq!(check(b"deploy:Vq3rT8xLm2Pz"), Some(Checksum::Valid));
         assert_eq!(check(b"ops@acme.io:k7 Q!e0Z:pX"), Some(Checksum::Valid));
         assert_eq!(check(b":tok3nV4lu3"), Some(Checksum::Valid));
-        assert_eq!(check("renée:mot-de-passe-9".as_bytes()), Some(Checksum::Valid));
+        assert_eq!(
+            check("renée:mot-de-passe-9".as_bytes()),
+            Some(Checksum::Valid)
+        );
         // Unpadded base64 of the same credentials.
-        let unpadded = b64(b"deploy:Vq3rT8xLm2Pz").trim_end_matches('=').to_string();
+        let unpadded = b64(b"deploy:Vq3rT8xLm2Pz")
+            .trim_end_matches('=')
+            .to_string();
         assert_eq!(
             verify(ChecksumKind::BasicAuth, unpadded.as_bytes()),
             Some(Checksum::Valid)
@@ -405,7 +428,10 @@ mod tests {
             verify(ChecksumKind::BasicAuth, b"ZGVw_G95OlZxM3JUOHhMbTJQeg=="),
             Some(Checksum::Invalid)
         );
-        assert_eq!(verify(ChecksumKind::BasicAuth, b""), Some(Checksum::Invalid));
+        assert_eq!(
+            verify(ChecksumKind::BasicAuth, b""),
+            Some(Checksum::Invalid)
+        );
     }
 
     /// RFC 4648 base32 without padding.

@@ -84,7 +84,14 @@ impl FileKind {
             return FileKind::Test;
         }
         if matches!(ext, b"md" | b"rst" | b"adoc" | b"txt" | b"html" | b"ipynb")
-            || dir_has(&[b"docs", b"doc", b"examples", b"example", b"samples", b"sample"])
+            || dir_has(&[
+                b"docs",
+                b"doc",
+                b"examples",
+                b"example",
+                b"samples",
+                b"sample",
+            ])
         {
             return FileKind::Docs;
         }
@@ -133,8 +140,8 @@ fn credential_word(word: &str) -> Option<KeyKind> {
         "secret" | "secrets" | "credential" | "credentials" | "creds" | "cred" | "privatekey" => {
             KeyKind::Secret
         }
-        "token" | "tokens" | "apikey" | "auth" | "authorization" | "bearer" | "accesskey" | "oauth"
-        | "sessionkey" | "signingkey" | "masterkey" | "encryptionkey" => KeyKind::Token,
+        "token" | "tokens" | "apikey" | "auth" | "authorization" | "bearer" | "accesskey"
+        | "oauth" | "sessionkey" | "signingkey" | "masterkey" | "encryptionkey" => KeyKind::Token,
         "key" | "keys" => KeyKind::Key,
         _ => return None,
     })
@@ -143,57 +150,378 @@ fn credential_word(word: &str) -> Option<KeyKind> {
 /// Words that, after a credential word, make the key name something about the credential
 /// (its length, its field, where it is kept) rather than the credential.
 const ABOUT_WORDS: &[&str] = &[
-    "field", "fields", "label", "name", "names", "type", "types", "len", "length", "min", "max",
-    "minimum", "maximum", "policy", "policies", "hint", "prompt", "placeholder", "regex",
-    "pattern", "format", "header", "headers", "param", "params", "parameter", "url", "uri",
-    "urls", "endpoint", "path", "paths", "file", "filename", "files", "dir", "directory", "id",
-    "ids", "count", "size", "timeout", "ttl", "expiry", "expires", "expire", "expiration",
-    "expired", "enabled", "enable", "disabled", "required", "mode", "strategy", "class", "kind",
-    "reset", "confirm", "confirmation", "forgot", "hash", "hashed", "hasher", "digest",
-    "validator", "validation", "validate", "error", "errors", "message", "msg", "text",
-    "title", "description", "desc", "help", "input", "form", "column", "attr", "attribute",
-    "prop", "property", "index", "ref", "reference", "env", "var", "variable", "source",
-    "store", "provider", "service", "manager", "generator", "strength", "complexity", "rules",
-    "visible", "visibility", "show", "hide", "mask", "toggle", "icon", "button", "link", "page",
-    "view", "template", "component", "handler", "callback", "event", "method", "function",
-    "module", "version", "location", "position", "pos", "prefix", "suffix", "char", "chars",
-    "hint", "storage", "cache", "lifetime", "duration", "interval", "valid", "invalid",
-    "changed", "updated", "created", "at", "date", "time", "status", "state", "check",
-    "checker", "verify", "verifier", "encoder", "decoder", "type", "algorithm", "algo", "bits",
-    "block", "list", "map", "set", "table", "pair", "pairs", "id", "arn", "selector", "ref",
-    "schema", "scope", "scopes", "sid", "sids", "sha", "md5", "checksum", "fingerprint",
-    "uuid", "guid", "field", "bucket", "region", "zone", "host", "hostname", "port", "user",
-    "username", "login", "email", "account", "owner", "encryption", "encrypt", "encrypted",
-    "cipher", "filter", "filters", "limit", "ratelimit", "rate", "policy", "sha1", "sha2",
-    "sha256", "sha512", "salt",
+    "field",
+    "fields",
+    "label",
+    "name",
+    "names",
+    "type",
+    "types",
+    "len",
+    "length",
+    "min",
+    "max",
+    "minimum",
+    "maximum",
+    "policy",
+    "policies",
+    "hint",
+    "prompt",
+    "placeholder",
+    "regex",
+    "pattern",
+    "format",
+    "header",
+    "headers",
+    "param",
+    "params",
+    "parameter",
+    "url",
+    "uri",
+    "urls",
+    "endpoint",
+    "path",
+    "paths",
+    "file",
+    "filename",
+    "files",
+    "dir",
+    "directory",
+    "id",
+    "ids",
+    "count",
+    "size",
+    "timeout",
+    "ttl",
+    "expiry",
+    "expires",
+    "expire",
+    "expiration",
+    "expired",
+    "enabled",
+    "enable",
+    "disabled",
+    "required",
+    "mode",
+    "strategy",
+    "class",
+    "kind",
+    "reset",
+    "confirm",
+    "confirmation",
+    "forgot",
+    "hash",
+    "hashed",
+    "hasher",
+    "digest",
+    "validator",
+    "validation",
+    "validate",
+    "error",
+    "errors",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "desc",
+    "help",
+    "input",
+    "form",
+    "column",
+    "attr",
+    "attribute",
+    "prop",
+    "property",
+    "index",
+    "ref",
+    "reference",
+    "env",
+    "var",
+    "variable",
+    "source",
+    "store",
+    "provider",
+    "service",
+    "manager",
+    "generator",
+    "strength",
+    "complexity",
+    "rules",
+    "visible",
+    "visibility",
+    "show",
+    "hide",
+    "mask",
+    "toggle",
+    "icon",
+    "button",
+    "link",
+    "page",
+    "view",
+    "template",
+    "component",
+    "handler",
+    "callback",
+    "event",
+    "method",
+    "function",
+    "module",
+    "version",
+    "location",
+    "position",
+    "pos",
+    "prefix",
+    "suffix",
+    "char",
+    "chars",
+    "hint",
+    "storage",
+    "cache",
+    "lifetime",
+    "duration",
+    "interval",
+    "valid",
+    "invalid",
+    "changed",
+    "updated",
+    "created",
+    "at",
+    "date",
+    "time",
+    "status",
+    "state",
+    "check",
+    "checker",
+    "verify",
+    "verifier",
+    "encoder",
+    "decoder",
+    "type",
+    "algorithm",
+    "algo",
+    "bits",
+    "block",
+    "list",
+    "map",
+    "set",
+    "table",
+    "pair",
+    "pairs",
+    "id",
+    "arn",
+    "selector",
+    "ref",
+    "schema",
+    "scope",
+    "scopes",
+    "sid",
+    "sids",
+    "sha",
+    "md5",
+    "checksum",
+    "fingerprint",
+    "uuid",
+    "guid",
+    "field",
+    "bucket",
+    "region",
+    "zone",
+    "host",
+    "hostname",
+    "port",
+    "user",
+    "username",
+    "login",
+    "email",
+    "account",
+    "owner",
+    "encryption",
+    "encrypt",
+    "encrypted",
+    "cipher",
+    "filter",
+    "filters",
+    "limit",
+    "ratelimit",
+    "rate",
+    "policy",
+    "sha1",
+    "sha2",
+    "sha256",
+    "sha512",
+    "salt",
+];
+
+/// Last words of a key that still name the credential itself (`tokenValue`, `secret_b64`).
+const TRAILING_VALUE_WORDS: &[&str] = &[
+    "value",
+    "val",
+    "str",
+    "string",
+    "plain",
+    "plaintext",
+    "raw",
+    "data",
+    "b64",
+    "base64",
+    "hex",
+    "literal",
+    "bytes",
+    "default",
+    "prod",
+    "production",
+    "dev",
+    "test",
+    "staging",
+    "live",
+    "local",
 ];
 
 /// Words anywhere in a key that make it name text shown to people, or a hash.
 const UI_WORDS: &[&str] = &[
-    "label", "title", "mandatory", "forgot", "invalid", "tooltip", "message", "msg", "hint",
-    "placeholder", "error", "confirm", "repeat", "reset", "advice", "show", "remove", "enter",
-    "sha", "sha1", "sha2", "sha256", "sha512", "md5", "hash", "hashed", "digest", "bcrypt",
-    "crypt", "caption", "description", "tmpl", "template",
+    "label",
+    "title",
+    "mandatory",
+    "forgot",
+    "invalid",
+    "tooltip",
+    "message",
+    "msg",
+    "hint",
+    "placeholder",
+    "error",
+    "confirm",
+    "repeat",
+    "reset",
+    "advice",
+    "show",
+    "remove",
+    "enter",
+    "sha",
+    "sha1",
+    "sha2",
+    "sha256",
+    "sha512",
+    "md5",
+    "hash",
+    "hashed",
+    "digest",
+    "bcrypt",
+    "crypt",
+    "caption",
+    "description",
+    "tmpl",
+    "template",
 ];
 
 /// Words anywhere in a key that make it name something public or not secret.
 const PUBLIC_WORDS: &[&str] = &[
-    "public", "publickey", "publishable", "pub", "primary", "foreign", "sort", "partition",
-    "cache", "idempotency", "hot", "hotkey", "keyboard", "keystroke", "keycode", "keydown",
-    "keyup", "keypress", "lookup", "context", "start", "end", "next", "prev", "previous",
-    "last", "first", "row", "dict", "map",
+    "public",
+    "publickey",
+    "publishable",
+    "pub",
+    "primary",
+    "foreign",
+    "sort",
+    "partition",
+    "cache",
+    "idempotency",
+    "hot",
+    "hotkey",
+    "keyboard",
+    "keystroke",
+    "keycode",
+    "keydown",
+    "keyup",
+    "keypress",
+    "lookup",
+    "context",
+    "start",
+    "end",
+    "next",
+    "prev",
+    "previous",
+    "last",
+    "first",
+    "row",
+    "dict",
+    "map",
 ];
 
 /// Words that programmers use for made-up values.
 const MADE_UP: &[&str] = &[
-    "foo", "bar", "baz", "qux", "quux", "foobar", "foobaz", "hello", "world", "helloworld",
-    "test", "testing", "tester", "demo", "admin", "root", "user", "guest", "pass", "abc",
-    "abcd", "xyz", "asdf", "qwerty", "letmein", "secret", "mysecret", "supersecret", "pwd",
-    "passwd", "changeit", "default", "sample", "lorem", "ipsum", "todo", "fixme", "tbd",
-    "asdasd", "qweqwe", "asdfgh", "zxcvbn", "pass", "mypass", "mypassword", "pwd",
-    "postgres", "postgresql", "mysql", "mariadb", "redis", "mongo", "mongodb", "oracle",
-    "rabbitmq", "elastic", "kibana", "grafana", "jenkins", "docker", "ubuntu", "vagrant",
-    "raspberry", "toor", "sa", "nginx", "apache", "tomcat", "minio", "minioadmin", "keycloak",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "quux",
+    "foobar",
+    "foobaz",
+    "hello",
+    "world",
+    "helloworld",
+    "test",
+    "testing",
+    "tester",
+    "demo",
+    "admin",
+    "root",
+    "user",
+    "guest",
+    "pass",
+    "abc",
+    "abcd",
+    "xyz",
+    "asdf",
+    "qwerty",
+    "letmein",
+    "secret",
+    "mysecret",
+    "supersecret",
+    "pwd",
+    "passwd",
+    "changeit",
+    "default",
+    "sample",
+    "lorem",
+    "ipsum",
+    "todo",
+    "fixme",
+    "tbd",
+    "asdasd",
+    "qweqwe",
+    "asdfgh",
+    "zxcvbn",
+    "pass",
+    "mypass",
+    "mypassword",
+    "pwd",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "redis",
+    "mongo",
+    "mongodb",
+    "oracle",
+    "rabbitmq",
+    "elastic",
+    "kibana",
+    "grafana",
+    "jenkins",
+    "docker",
+    "ubuntu",
+    "vagrant",
+    "raspberry",
+    "toor",
+    "sa",
+    "nginx",
+    "apache",
+    "tomcat",
+    "minio",
+    "minioadmin",
+    "keycloak",
 ];
 
 /// Splits a key into lower-case words: `DB_PASSWORD` → db, password; `jwtSecretKey` → jwt,
@@ -243,8 +571,21 @@ fn key_words(key: &[u8]) -> Vec<String> {
 /// `dbpasswd` → db, passwd; `authtoken` → auth, token; `passwordhash` → password, hash.
 fn split_compound(word: String) -> Vec<String> {
     const PARTS: &[&str] = &[
-        "passphrase", "password", "passwd", "passwort", "secret", "token", "apikey", "pswd",
-        "pwd", "pass", "key", "auth", "credentials", "credential", "creds",
+        "passphrase",
+        "password",
+        "passwd",
+        "passwort",
+        "secret",
+        "token",
+        "apikey",
+        "pswd",
+        "pwd",
+        "pass",
+        "key",
+        "auth",
+        "credentials",
+        "credential",
+        "creds",
     ];
     if credential_word(&word).is_some() || word.len() < 5 || is_word(word.as_bytes()) {
         return vec![word];
@@ -287,9 +628,7 @@ fn is_word(value: &[u8]) -> bool {
     }
     let lower = value.to_ascii_lowercase();
     let words = dictionary();
-    let known = |w: &[u8]| {
-        words.contains(w) || MADE_UP.iter().any(|m| m.as_bytes() == w)
-    };
+    let known = |w: &[u8]| words.contains(w) || MADE_UP.iter().any(|m| m.as_bytes() == w);
     if known(&lower) {
         return true;
     }
@@ -299,10 +638,45 @@ fn is_word(value: &[u8]) -> bool {
 
 /// Values that are words of configuration, not secrets.
 const NON_VALUES: &[&str] = &[
-    "true", "false", "null", "nil", "none", "undefined", "yes", "no", "on", "off", "empty",
-    "blank", "required", "optional", "string", "str", "bool", "boolean", "int", "integer",
-    "number", "object", "array", "bytes", "default", "auto", "disabled", "enabled", "unset",
-    "notset", "void", "nan", "any", "text", "hidden", "secret", "password", "token", "value",
+    "true",
+    "false",
+    "null",
+    "nil",
+    "none",
+    "undefined",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "empty",
+    "blank",
+    "required",
+    "optional",
+    "string",
+    "str",
+    "bool",
+    "boolean",
+    "int",
+    "integer",
+    "number",
+    "object",
+    "array",
+    "bytes",
+    "default",
+    "auto",
+    "disabled",
+    "enabled",
+    "unset",
+    "notset",
+    "void",
+    "nan",
+    "any",
+    "text",
+    "hidden",
+    "secret",
+    "password",
+    "token",
+    "value",
 ];
 
 /// A candidate as the scorer sees it.
@@ -333,7 +707,10 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     // The key.
     let words = key_words(c.key);
     // The strongest word decides: `SECRET_KEY` names a secret, `db_password_key` a password.
-    let kind = words.iter().filter_map(|w| credential_word(w)).min_by_key(|k| *k as u8);
+    let kind = words
+        .iter()
+        .filter_map(|w| credential_word(w))
+        .min_by_key(|k| *k as u8);
     let position = words.iter().rposition(|w| credential_word(w).is_some());
     let first = words.iter().position(|w| credential_word(w).is_some());
     match kind {
@@ -341,7 +718,10 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         Some(KeyKind::Secret) => add("key names a secret", 2.5),
         Some(KeyKind::Token) => add("key names a token or API key", 2.0),
         Some(KeyKind::Key) if looks_generated(v) => add("key names a key", 1.0),
-        Some(KeyKind::Key) => add("key names a key, and the value does not look generated", -0.5),
+        Some(KeyKind::Key) => add(
+            "key names a key, and the value does not look generated",
+            -0.5,
+        ),
         None if c.key.is_empty() => {}
         None => add("key names no credential", -1.0),
     }
@@ -350,7 +730,22 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
             .iter()
             .any(|w| ABOUT_WORDS.contains(&w.as_str()))
     {
-        add("key names something about a credential (its field, length, path...)", -4.0);
+        add(
+            "key names something about a credential (its field, length, path...)",
+            -4.0,
+        );
+    }
+    // `token.array.slot`, `paren_token_span`: the credential word names an object whose
+    // member or part is assigned, unless the last word says the value is the credential.
+    if let (Some(p), Some(last)) = (position, words.last())
+        && p + 1 < words.len()
+        && !last.bytes().all(|b| b.is_ascii_digit())
+        && !TRAILING_VALUE_WORDS.contains(&last.as_str())
+    {
+        add(
+            "key names a part of a credential object, not the credential",
+            -2.0,
+        );
     }
     if words.iter().any(|w| PUBLIC_WORDS.contains(&w.as_str())) {
         add("key names something public or not secret", -3.0);
@@ -382,9 +777,21 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     {
         add("value is a path or URL", -4.0);
     }
-    if !quoted && (v[0] == b'$' || v.ends_with(b"(") || (contains(v, b"(") && v.ends_with(b")")))
-    {
-        add("value is an expression", -4.0);
+    if !quoted && (v[0] == b'$' || contains(v, b"(") || v.ends_with(b";")) {
+        add("value is an expression or a statement", -4.0);
+    }
+    if !quoted && c.line.trim_ascii_end().ends_with(b";") {
+        add("the line is a statement of code", -2.0);
+    }
+    if !c.key.is_empty() && {
+        let mut call = c.key.to_vec();
+        call.push(b'(');
+        contains(c.line, &call)
+    } {
+        add("value is a function argument", -1.0);
+    }
+    if matches!(kind, Some(KeyKind::Key | KeyKind::Token)) && has_long_word(v) {
+        add("value holds words (a name, not a generated token)", -1.5);
     }
     if !quoted && is_dotted_name(v) {
         add("value is a dotted name", -3.0);
@@ -400,7 +807,10 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         add("value is a command-line flag", -3.0);
     }
     if kind == Some(KeyKind::Password) && is_uuid(v) {
-        add("value is a UUID (an identifier where a password is expected)", -4.0);
+        add(
+            "value is a UUID (an identifier where a password is expected)",
+            -4.0,
+        );
     }
     if contains(v, b"***") || contains(v, b"...") || contains(v, "\u{2026}".as_bytes()) {
         add("value is masked or elided", -4.0);
@@ -433,9 +843,15 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         add("value is a word and digits (a made-up password)", -2.0);
     }
     if is_word_path(v) {
-        add("value is words joined by separators (a name or a path)", -2.5);
+        add(
+            "value is words joined by separators (a name or a path)",
+            -2.5,
+        );
     } else if is_identifier(v) {
-        add("value is an identifier (camelCase, snake_case, CONSTANT)", -2.5);
+        add(
+            "value is an identifier (camelCase, snake_case, CONSTANT)",
+            -2.5,
+        );
     } else if is_word(v) {
         add("value is a dictionary word", -2.5);
     }
@@ -447,7 +863,10 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     }
     let digits = v.iter().all(u8::is_ascii_digit);
     if digits {
-        add("value is only digits", if v.len() < 6 { -2.5 } else { -1.0 });
+        add(
+            "value is only digits",
+            if v.len() < 6 { -2.5 } else { -1.0 },
+        );
     }
     if is_version_or_number(v) && !digits {
         add("value is a number or version", -3.0);
@@ -485,8 +904,16 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
 
     // Where it is.
     const SAYS_EXAMPLE: &[&[u8]] = &[
-        b"example", b"sample", b"dummy", b"fake", b"mock", b"placeholder", b"your", b"replace",
-        b"changeme", b"todo",
+        b"example",
+        b"sample",
+        b"dummy",
+        b"fake",
+        b"mock",
+        b"placeholder",
+        b"your",
+        b"replace",
+        b"changeme",
+        b"todo",
     ];
     let line_lower = c.line.to_ascii_lowercase();
     if SAYS_EXAMPLE.iter().any(|w| contains(&line_lower, w)) {
@@ -505,12 +932,82 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
 /// `reset_password.html`, `deploy.sh`, `key.pem`: a name with a file extension.
 fn has_file_extension(lower: &[u8]) -> bool {
     const EXTENSIONS: &[&[u8]] = &[
-        b".html", b".htm", b".sh", b".json", b".yml", b".yaml", b".xml", b".txt", b".pem",
-        b".key", b".crt", b".cer", b".p12", b".pfx", b".jks", b".js", b".ts", b".py", b".rb",
-        b".go", b".java", b".php", b".conf", b".cfg", b".ini", b".env", b".properties",
-        b".toml", b".md", b".csv", b".log", b".gpg", b".asc", b".keystore", b".der",
+        b".html",
+        b".htm",
+        b".sh",
+        b".json",
+        b".yml",
+        b".yaml",
+        b".xml",
+        b".txt",
+        b".pem",
+        b".key",
+        b".crt",
+        b".cer",
+        b".p12",
+        b".pfx",
+        b".jks",
+        b".js",
+        b".ts",
+        b".py",
+        b".rb",
+        b".go",
+        b".java",
+        b".php",
+        b".conf",
+        b".cfg",
+        b".ini",
+        b".env",
+        b".properties",
+        b".toml",
+        b".md",
+        b".csv",
+        b".log",
+        b".gpg",
+        b".asc",
+        b".keystore",
+        b".der",
+        b".rs",
+        b".c",
+        b".h",
+        b".cpp",
+        b".kt",
+        b".swift",
+        b".cs",
+        b".lock",
+        b".rst",
+        b".zip",
+        b".tar",
+        b".gz",
+        b".png",
+        b".jpg",
+        b".svg",
+        b".css",
+        b".scss",
+        b".vue",
+        b".jsx",
+        b".tsx",
+        b".sql",
+        b".pdf",
+        b".exe",
+        b".dll",
+        b".so",
+        b".jar",
+        b".class",
+        b".stderr",
+        b".stdout",
     ];
-    EXTENSIONS.iter().any(|e| lower.ends_with(e) && lower.len() > e.len())
+    EXTENSIONS
+        .iter()
+        .any(|e| lower.ends_with(e) && lower.len() > e.len())
+}
+
+/// Whether `v` holds an English word of five letters or more (camelCase humps and
+/// letter runs are read apart): `gitoxide.http.sslVersionMin`, `x-request-session`.
+fn has_long_word(v: &[u8]) -> bool {
+    v.split(|b| !b.is_ascii_alphabetic())
+        .flat_map(split_camel)
+        .any(|w| w.len() >= 5 && dictionary().contains(w.to_ascii_lowercase().as_slice()))
 }
 
 /// `sha1$…$…`, `pbkdf2_sha256$…`, `$2a$10$…`, `$6$…`, `{SSHA}…`: a stored password hash.
@@ -565,7 +1062,10 @@ fn is_word_path(v: &[u8]) -> bool {
 
 /// `camelCase`, `snake_case`, `kebab-case` with two or more words, or `CONSTANT_CASE`.
 fn is_identifier(v: &[u8]) -> bool {
-    if !v.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-') {
+    if !v
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+    {
         return false;
     }
     if !v[0].is_ascii_alphabetic() {
@@ -578,17 +1078,14 @@ fn is_identifier(v: &[u8]) -> bool {
     let seps = v.iter().filter(|&&b| b == b'_' || b == b'-').count();
     if seps > 0 {
         // Words between separators, each at least two letters: `db_password`, `API_KEY`.
-        return v
+        return v.split(|&b| b == b'_' || b == b'-').all(|w| {
+            (w.len() >= 2 && w.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2)
+                || (!w.is_empty() && w.iter().all(u8::is_ascii_digit))
+        }) && v
             .split(|&b| b == b'_' || b == b'-')
-            .all(|w| {
-                (w.len() >= 2 && w.iter().filter(|b| b.is_ascii_alphabetic()).count() >= 2)
-                    || (!w.is_empty() && w.iter().all(u8::is_ascii_digit))
-            })
-            && v
-                .split(|&b| b == b'_' || b == b'-')
-                .filter(|w| is_word(w))
-                .count()
-                >= 1;
+            .filter(|w| is_word(w))
+            .count()
+            >= 1;
     }
     // camelCase: a lower-case start, upper-case letters that start dictionary words.
     let humps: Vec<&[u8]> = split_camel(v);
@@ -650,8 +1147,7 @@ fn is_version_or_number(v: &[u8]) -> bool {
     let v = &v[start..];
     !v.is_empty()
         && v[0].is_ascii_digit()
-        && v
-            .iter()
+        && v.iter()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'x' | b'*' | b'-'))
 }
 
@@ -687,7 +1183,9 @@ mod tests {
         assert!(conf("password", "qzvtkmwp", true) >= Some(Confidence::Medium));
         assert!(conf("MYSQL_ROOT_PASSWORD", "k3vq9zt2", false) >= Some(Confidence::Low));
         assert!(conf("secret", "R23FLMIHSPXL67WA", true) >= Some(Confidence::Medium));
-        assert!(conf("api_key", "b2c9fb7a1a8f541d6089140692faf70a", false) >= Some(Confidence::High));
+        assert!(
+            conf("api_key", "b2c9fb7a1a8f541d6089140692faf70a", false) >= Some(Confidence::High)
+        );
         // Words, phrases, identifiers, templates and metadata keys are not.
         assert_eq!(conf("password", "ignored", true), None);
         assert_eq!(conf("password", "Invalid Password", true), None);
@@ -706,7 +1204,11 @@ mod tests {
         assert!(text.contains("key names a password (+2.5)"), "{text}");
         assert!(text.contains("a quoted literal (+1.0)"), "{text}");
         let s = scored("password", "hunter", true, "password: 'hunter' # example").unwrap();
-        assert!(s.explain().contains("value is a dictionary word"), "{}", s.explain());
+        assert!(
+            s.explain().contains("value is a dictionary word"),
+            "{}",
+            s.explain()
+        );
         assert!(s.explain().contains("line says example"), "{}", s.explain());
     }
 

@@ -417,45 +417,45 @@ impl Matcher {
 /// The match of scored rule `ri` for this candidate, if the context scorer keeps it at the
 /// run's confidence.
 fn scored_match(
-        rules: &RuleSet,
-        ri: usize,
-        file_kind: Option<FileKind>,
-        hay: &[u8],
-        whole: Span,
-        secret: Span,
-        key: &[u8],
-    ) -> Option<Match> {
-        let rule = rules.rule(ri);
-        let bytes = &hay[secret.range()];
-        if bytes.is_empty()
-            || rule.allows_secret(bytes)
-            || rule.allows_match(&hay[whole.range()])
-            || filters::has_allow_marker(hay, secret)
-        {
-            return None;
-        }
-        let line = filters::line_around(hay, secret);
-        let score = context::score(&context::Candidate {
-            key,
-            value: bytes,
-            before: secret.start.checked_sub(1).map(|i| hay[i]),
-            line,
-            file: file_kind,
-        })?;
-        let confidence = context::confidence_of(score.value)?;
-        if confidence < rules.min_confidence() {
-            return None;
-        }
-        Some(Match {
-            rule: ri,
-            span: whole,
-            secret,
-            entropy: filters::entropy(bytes),
-            decoded: None,
-            checksum: None,
-            confidence,
-            score: Some(Box::new(score)),
-        })
+    rules: &RuleSet,
+    ri: usize,
+    file_kind: Option<FileKind>,
+    hay: &[u8],
+    whole: Span,
+    secret: Span,
+    key: &[u8],
+) -> Option<Match> {
+    let rule = rules.rule(ri);
+    let bytes = &hay[secret.range()];
+    if bytes.is_empty()
+        || rule.allows_secret(bytes)
+        || rule.allows_match(&hay[whole.range()])
+        || filters::has_allow_marker(hay, secret)
+    {
+        return None;
+    }
+    let line = filters::line_around(hay, secret);
+    let score = context::score(&context::Candidate {
+        key,
+        value: bytes,
+        before: secret.start.checked_sub(1).map(|i| hay[i]),
+        line,
+        file: file_kind,
+    })?;
+    let confidence = context::confidence_of(score.value)?;
+    if confidence < rules.min_confidence() {
+        return None;
+    }
+    Some(Match {
+        rule: ri,
+        span: whole,
+        secret,
+        entropy: filters::entropy(bytes),
+        decoded: None,
+        checksum: None,
+        confidence,
+        score: Some(Box::new(score)),
+    })
 }
 
 impl Matcher {
@@ -516,7 +516,8 @@ fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures)
 }
 
 /// When several rules report the very same secret bytes, keeps one match: a rule that knows
-/// the credential's format over a scored rule (which knows only the key it is assigned to),
+/// the credential's format over a parser rule (which knows the file's format), and both over
+/// a scored rule (which knows only the key it is assigned to),
 /// then the highest confidence, then the highest severity, then the longest match (more context is
 /// more specific: "paystack … sk_live_…" over a bare "sk_live_…"), then the first loaded. (A Sentry DSN is
 /// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
@@ -528,7 +529,14 @@ pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
     let rank = |m: &Match| {
         let r = rules.rule(m.rule);
         (
-            !r.scored,
+            // A provider's pattern, then a format's parser, then a scored assignment.
+            if r.scored {
+                0
+            } else if r.parser.is_some() {
+                1
+            } else {
+                2
+            },
             if r.scored { m.confidence } else { r.confidence },
             r.severity,
             m.span.len(),

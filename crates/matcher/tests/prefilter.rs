@@ -12,9 +12,20 @@ use keysnare_types::Span;
 
 /// Every rule's regex over the whole input, with the matcher's filters; sorted like the
 /// matcher's output.
-fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
+/// Scored rules run whole over the input through `Matcher::scan_rule` (the scorer is the
+/// matcher's); parser rules read whole inputs and have no windows to compare.
+fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut out = Vec::new();
+    let mut scored = Vec::new();
+    let mut whole = Matcher::new(Arc::clone(rules));
     for (ri, rule) in rules.rules().iter().enumerate() {
+        if rule.parser.is_some() {
+            continue;
+        }
+        if rule.scored {
+            whole.scan_rule(ri, hay, &mut scored);
+            continue;
+        }
         for caps in rule.regex().unwrap().captures_iter(hay) {
             let (Some(m), Some(s)) = (caps.get_match(), caps.get_group(rule.secret_group)) else {
                 continue;
@@ -33,8 +44,7 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             out.push((ri, Span::new(m.start(), m.end()), span));
         }
     }
-    out.sort_by_key(|(ri, m, _)| (m.start, *ri, m.end));
-    let as_matches = out
+    let mut as_matches: Vec<keysnare_types::Match> = out
         .into_iter()
         .map(|(rule, span, secret)| keysnare_types::Match {
             rule,
@@ -47,6 +57,8 @@ fn naive(rules: &RuleSet, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             score: None,
         })
         .collect();
+    as_matches.extend(scored);
+    as_matches.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
     one_rule_per_secret(rules, as_matches)
         .into_iter()
         .map(|m| (m.rule, m.span, m.secret))
@@ -57,9 +69,10 @@ fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut found = Vec::new();
     matcher.scan(hay, &mut found);
     // Secrets found by decoding base64 are beyond a plain regex scan; compare the rest.
+    let rules = Arc::clone(matcher.rules());
     found
         .into_iter()
-        .filter(|m| m.decoded.is_none())
+        .filter(|m| m.decoded.is_none() && rules.rule(m.rule).parser.is_none())
         .map(|m| (m.rule, m.span, m.secret))
         .collect()
 }

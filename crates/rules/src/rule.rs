@@ -356,7 +356,11 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         None => None,
     };
     // A parser rule reads its inputs whole: an empty pattern stands in for its regex.
-    let pattern = if parser.is_some() { "()" } else { raw.pattern.as_str() };
+    let pattern = if parser.is_some() {
+        "()"
+    } else {
+        raw.pattern.as_str()
+    };
     let hir = match regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
