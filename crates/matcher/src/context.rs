@@ -837,7 +837,13 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         add("value contains the key's name", -3.0);
     }
     if quoted && is_dotted_name(v) {
-        add("value is a dotted name", -1.5);
+        let dots = v.iter().filter(|&&b| b == b'.').count();
+        add("value is a dotted name", if dots >= 2 { -3.0 } else { -1.5 });
+    }
+    if v.iter().position(|&b| b == b'=').is_some_and(|i| i + 2 < v.len())
+        && (contains(v, b"/") || contains(v, b";"))
+    {
+        add("value is a query or a path with parameters", -2.0);
     }
     if is_word_and_digits(v) {
         add("value is a word and digits (a made-up password)", -2.0);
@@ -1108,9 +1114,10 @@ fn split_camel(v: &[u8]) -> Vec<&[u8]> {
 /// `config.db.password`, `os.environ`, `settings.SECRET`: names joined by dots.
 fn is_dotted_name(v: &[u8]) -> bool {
     contains(v, b".")
+        && v[0].is_ascii_alphabetic()
         && v.split(|&b| b == b'.').all(|p| {
             !p.is_empty()
-                && p[0].is_ascii_alphabetic()
+                && (p[0].is_ascii_alphabetic() || p.iter().all(u8::is_ascii_digit))
                 && p.iter()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'[' | b']'))
         })
