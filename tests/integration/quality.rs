@@ -386,10 +386,10 @@ fn family_dotenv() {
     check(
         "families/dotenv",
         &[
-            ex("generic.env-password", "@@pw:18:11@@"),
-            ex("generic.env-password", "@@pw:20:12@@"),
-            ex("generic.env-secret", "@@alnum:32:13@@"),
-            ex("generic.env-secret", "@@hex:40:14@@"),
+            ex("generic.assigned-config", "@@pw:18:11@@"),
+            ex("generic.assigned-quoted", "@@pw:20:12@@"),
+            ex("generic.assigned-config", "@@alnum:32:13@@"),
+            ex("generic.assigned-quoted", "@@hex:40:14@@"),
         ],
     );
 }
@@ -399,8 +399,8 @@ fn family_shell_exports() {
     check(
         "families/shell",
         &[
-            ex("generic.env-password", "@@pw:16:21@@"),
-            ex("generic.env-secret", "@@alnum:40:22@@"),
+            ex("generic.assigned-quoted", "@@pw:16:21@@"),
+            ex("generic.assigned-quoted", "@@alnum:40:22@@"),
         ],
     );
 }
@@ -410,10 +410,10 @@ fn family_yaml() {
     check(
         "families/yaml",
         &[
-            ex("generic.yaml-password", "@@pw:18:31@@"),
-            ex("generic.yaml-password", "@@pw:16:32@@"),
-            ex("generic.yaml-secret", "@@alnum:40:33@@"),
-            ex("generic.yaml-secret", "@@b64url:43:34@@"),
+            ex("generic.assigned-config", "@@pw:18:31@@"),
+            ex("generic.assigned-quoted", "@@pw:16:32@@"),
+            ex("generic.assigned-quoted", "@@alnum:40:33@@"),
+            ex("generic.assigned-config", "@@b64url:43:34@@"),
         ],
     );
 }
@@ -423,9 +423,9 @@ fn family_json() {
     check(
         "families/json",
         &[
-            ex("generic.json-password", "@@pw:18:42@@"),
-            ex("generic.json-secret", "@@alnum:32:43@@"),
-            ex("generic.json-secret", "@@b64:40:44@@"),
+            ex("generic.assigned-quoted", "@@pw:18:42@@"),
+            ex("generic.assigned-quoted", "@@alnum:32:43@@"),
+            ex("generic.assigned-quoted", "@@b64:40:44@@"),
         ],
     );
 }
@@ -435,9 +435,9 @@ fn family_toml() {
     check(
         "families/toml",
         &[
-            ex("generic.ini-password", "@@pw:16:51@@"),
-            ex("generic.ini-secret", "@@hex:48:52@@"),
-            ex("generic.ini-secret", "@@alnum:36:53@@"),
+            ex("generic.assigned-quoted", "@@pw:16:51@@"),
+            ex("generic.assigned-quoted", "@@hex:48:52@@"),
+            ex("generic.assigned-quoted", "@@alnum:36:53@@"),
         ],
     );
 }
@@ -447,11 +447,11 @@ fn family_ini() {
     check(
         "families/ini",
         &[
-            ex("generic.ini-password", "@@pw:16:61@@"),
-            ex("generic.ini-password", "@@pw:16:62@@"),
-            ex("generic.ini-secret", "@@b64url:43:63@@"),
+            ex("generic.assigned-config", "@@pw:16:61@@"),
+            ex("generic.assigned-quoted", "@@pw:16:62@@"),
+            ex("generic.assigned-config", "@@b64url:43:63@@"),
             // `key=value` without spaces is also .env syntax: the longer .env match wins.
-            ex("generic.env-password", "@@pw:14:64@@"),
+            ex("generic.assigned-config", "@@pw:14:64@@"),
         ],
     );
 }
@@ -461,10 +461,10 @@ fn family_java_properties() {
     check(
         "families/properties",
         &[
-            ex("generic.properties-password", "@@pw:16:71@@"),
-            ex("generic.properties-password", "@@pw:16:72@@"),
-            ex("generic.properties-secret", "@@alnum:39:73@@"),
-            ex("generic.properties-secret", "@@b64:64:74@@"),
+            ex("generic.assigned-config", "@@pw:16:71@@"),
+            ex("generic.assigned-config", "@@pw:16:72@@"),
+            ex("generic.assigned-config", "@@alnum:39:73@@"),
+            ex("generic.assigned-config", "@@b64:64:74@@"),
         ],
     );
 }
@@ -474,9 +474,9 @@ fn family_xml_elements() {
     check(
         "families/xml-elements",
         &[
-            ex("generic.xml-element-password", "@@pw:16:81@@"),
-            ex("generic.xml-element-password", "@@pw:20:82@@"),
-            ex("generic.xml-element-password", "@@hex:40:83@@"),
+            ex("store.maven-settings", "@@pw:16:81@@"),
+            ex("store.maven-settings", "@@pw:20:82@@"),
+            ex("generic.assigned-xml", "@@hex:40:83@@"),
         ],
     );
 }
@@ -487,9 +487,9 @@ fn family_xml_attributes_and_name_value_pairs() {
         "families/xml-attributes",
         &[
             ex("generic.connection-string-password", "@@pw:16:91@@"),
-            ex("generic.xml-name-value-password", "@@pw:16:92@@"),
-            ex("generic.xml-name-value-password", "@@alnum:32:90@@"),
-            ex("generic.xml-attribute-password", "@@pw:16:94@@"),
+            ex("generic.assigned-name-value", "@@pw:16:92@@"),
+            ex("generic.assigned-name-value", "@@alnum:32:90@@"),
+            ex("generic.assigned-quoted", "@@pw:16:94@@"),
         ],
     );
 }
@@ -498,7 +498,7 @@ fn family_xml_attributes_and_name_value_pairs() {
 fn family_jetbrains_server_config() {
     check(
         "families/jetbrains",
-        &[ex("generic.xml-name-value-password", "@@pw:16:101@@")],
+        &[ex("generic.assigned-name-value", "@@pw:16:101@@")],
     );
 }
 
@@ -506,7 +506,7 @@ fn family_jetbrains_server_config() {
 fn family_winscp_ini() {
     check(
         "families/winscp",
-        &[ex("generic.env-password", "@@upper:56:111@@")],
+        &[ex("generic.assigned-config", "@@upper:56:111@@")],
     );
 }
 
@@ -514,7 +514,7 @@ fn family_winscp_ini() {
 fn family_vscode_sftp_json() {
     check(
         "families/vscode",
-        &[ex("generic.json-password", "@@pw:16:121@@")],
+        &[ex("generic.assigned-quoted", "@@pw:16:121@@")],
     );
 }
 
@@ -536,16 +536,16 @@ fn family_source_code_strings() {
         &[
             // A Python dict entry is also JSON, and `name = "value"` at the start of a line
             // is also TOML: the longer line-anchored match of those rules is reported.
-            ex("generic.json-password", "@@pw:16:141@@"),
-            ex("generic.ini-password", "@@pw:18:142@@"),
-            ex("generic.ini-secret", "@@alnum:40:143@@"),
-            ex("generic.code-secret", "@@alnum:48:151@@"),
-            ex("generic.code-secret", "@@hex:32:152@@"),
-            ex("generic.code-password", "@@pw:16:153@@"),
-            ex("generic.ini-password", "@@pw:16:161@@"),
-            ex("generic.code-secret", "@@alnum:40:162@@"),
-            ex("generic.code-password", "@@pw:16:171@@"),
-            ex("generic.code-secret", "@@b64url:40:172@@"),
+            ex("generic.assigned-quoted", "@@pw:16:141@@"),
+            ex("generic.assigned-quoted", "@@pw:18:142@@"),
+            ex("generic.assigned-quoted", "@@alnum:40:143@@"),
+            ex("generic.assigned-quoted", "@@alnum:48:151@@"),
+            ex("generic.assigned-quoted", "@@hex:32:152@@"),
+            ex("generic.assigned-quoted", "@@pw:16:153@@"),
+            ex("generic.assigned-quoted", "@@pw:16:161@@"),
+            ex("generic.assigned-quoted", "@@alnum:40:162@@"),
+            ex("generic.assigned-quoted", "@@pw:16:171@@"),
+            ex("generic.assigned-quoted", "@@b64url:40:172@@"),
         ],
     );
 }
@@ -555,12 +555,12 @@ fn family_command_lines() {
     check(
         "families/cli",
         &[
-            ex("generic.cli-password-flag", "@@pw:14:181@@"),
-            ex("generic.cli-password-flag", "@@pw:20:182@@"),
-            ex("generic.cli-password-flag", "@@pw:16:183@@"),
-            ex("generic.cli-password-flag", "@@alnum:32:184@@"),
-            ex("generic.cli-password-flag", "@@pw:16:185@@"),
-            ex("generic.cli-env-password", "@@pw:16:186@@"),
+            ex("auth.mysql-cli-password", "@@pw:14:181@@"),
+            ex("auth.docker-login-password", "@@pw:20:182@@"),
+            ex("auth.sshpass-password", "@@pw:16:183@@"),
+            ex("generic.command-flag", "@@alnum:32:184@@"),
+            ex("auth.curl-user", "@@pw:16:185@@"),
+            ex("generic.command-prefix-env", "@@pw:16:186@@"),
         ],
     );
 }
@@ -717,11 +717,7 @@ fn family_java_keystore_passwords() {
 fn family_putty_private_key() {
     check(
         "families/putty",
-        &[ex_at(
-            "private-keys.putty",
-            "@@b64:44:313@@",
-            "PuTTY-User-Key-File-3",
-        )],
+        &[ex("client.putty-key", "@@b64:44:313@@")],
     );
 }
 
@@ -733,7 +729,7 @@ fn family_putty_private_key() {
 fn defence_placeholders_and_references() {
     check(
         "defences/placeholders",
-        &[ex("generic.env-password", "@@pw:16:1001@@")],
+        &[ex("generic.assigned-config", "@@pw:16:1001@@")],
     );
 }
 
@@ -741,7 +737,7 @@ fn defence_placeholders_and_references() {
 fn defence_words_and_identifiers() {
     check(
         "defences/words",
-        &[ex("generic.yaml-secret", "@@alnum:40:1101@@")],
+        &[ex("generic.assigned-quoted", "@@alnum:40:1101@@")],
     );
 }
 
@@ -757,7 +753,7 @@ fn defence_lock_file_hashes_and_checksums() {
 fn defence_uuids() {
     check(
         "defences/uuids",
-        &[ex("generic.json-password", "@@pw:16:1307@@")],
+        &[ex("generic.assigned-quoted", "@@pw:16:1307@@")],
     );
 }
 
@@ -765,7 +761,7 @@ fn defence_uuids() {
 fn defence_git_commit_shas() {
     check(
         "defences/git-shas",
-        &[ex("generic.yaml-secret", "@@alnum:40:1404@@")],
+        &[ex("generic.assigned-config", "@@alnum:40:1404@@")],
     );
 }
 
@@ -773,7 +769,7 @@ fn defence_git_commit_shas() {
 fn defence_version_strings() {
     check(
         "defences/versions",
-        &[ex("generic.env-secret", "@@alnum:32:1501@@")],
+        &[ex("generic.assigned-config", "@@alnum:32:1501@@")],
     );
 }
 
@@ -781,7 +777,7 @@ fn defence_version_strings() {
 fn defence_base64_images_and_fonts() {
     check(
         "defences/data-uris",
-        &[ex("generic.code-secret", "@@alnum:39:1607@@")],
+        &[ex("generic.assigned-quoted", "@@alnum:39:1607@@")],
     );
 }
 
@@ -789,7 +785,7 @@ fn defence_base64_images_and_fonts() {
 fn defence_minified_bundle() {
     check(
         "defences/minified",
-        &[ex("generic.code-secret", "@@alnum:40:1801@@")],
+        &[ex("generic.assigned-quoted", "@@alnum:40:1801@@")],
     );
 }
 

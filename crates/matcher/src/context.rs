@@ -522,6 +522,22 @@ const MADE_UP: &[&str] = &[
     "minio",
     "minioadmin",
     "keycloak",
+    // "password" in other languages (translation files).
+    "passwort",
+    "contrasena",
+    "contrasenya",
+    "wachtwoord",
+    "senha",
+    "parola",
+    "passord",
+    "salasana",
+    "kodeord",
+    "losenord",
+    "haslo",
+    "heslo",
+    "jelszo",
+    "sifre",
+    "parool",
 ];
 
 /// Splits a key into lower-case words: `DB_PASSWORD` → db, password; `jwtSecretKey` → jwt,
@@ -807,10 +823,11 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         add("value is a command-line flag", -3.0);
     }
     if kind == Some(KeyKind::Password) && is_uuid(v) {
-        add(
-            "value is a UUID (an identifier where a password is expected)",
-            -4.0,
-        );
+        // An identifier where a password is expected.
+        return None;
+    }
+    if is_title_case(v) {
+        add("value is a title or a label (Capitalised words)", -4.0);
     }
     if contains(v, b"***") || contains(v, b"...") || contains(v, "\u{2026}".as_bytes()) {
         add("value is masked or elided", -4.0);
@@ -838,9 +855,14 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     }
     if quoted && is_dotted_name(v) {
         let dots = v.iter().filter(|&&b| b == b'.').count();
-        add("value is a dotted name", if dots >= 2 { -3.0 } else { -1.5 });
+        add(
+            "value is a dotted name",
+            if dots >= 2 { -3.0 } else { -1.5 },
+        );
     }
-    if v.iter().position(|&b| b == b'=').is_some_and(|i| i + 2 < v.len())
+    if v.iter()
+        .position(|&b| b == b'=')
+        .is_some_and(|i| i + 2 < v.len())
         && (contains(v, b"/") || contains(v, b";"))
     {
         add("value is a query or a path with parameters", -2.0);
@@ -856,7 +878,7 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     } else if is_identifier(v) {
         add(
             "value is an identifier (camelCase, snake_case, CONSTANT)",
-            -2.5,
+            -3.5,
         );
     } else if is_word(v) {
         add("value is a dictionary word", -2.5);
@@ -875,7 +897,7 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         );
     }
     if is_version_or_number(v) && !digits {
-        add("value is a number or version", -3.0);
+        return None;
     }
     if quoted {
         add("a quoted literal", 1.0);
@@ -1066,6 +1088,19 @@ fn is_word_path(v: &[u8]) -> bool {
         && parts.iter().any(|p| p.len() >= 3 && is_word(p))
 }
 
+/// `API-Schluessel`, `Access Token`, `Client-Secret`: Capitalised words (or short
+/// all-capital ones) joined by `-` or spaces, as labels are written.
+fn is_title_case(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|&b| b == b'-' || b == b' ').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.iter().all(u8::is_ascii_alphabetic)
+                && ((p.len() <= 4 && p.iter().all(u8::is_ascii_uppercase))
+                    || (p[0].is_ascii_uppercase() && p[1..].iter().all(u8::is_ascii_lowercase)))
+        })
+}
+
 /// `camelCase`, `snake_case`, `kebab-case` with two or more words, or `CONSTANT_CASE`.
 fn is_identifier(v: &[u8]) -> bool {
     if !v
@@ -1209,7 +1244,7 @@ mod tests {
         let s = scored("DB_PASSWORD", "qzvtkmwp", true, "DB_PASSWORD='qzvtkmwp'").unwrap();
         let text = s.explain();
         assert!(text.contains("key names a password (+2.5)"), "{text}");
-        assert!(text.contains("a quoted literal (+1.0)"), "{text}");
+        assert!(text.contains("a quoted literal (+1)"), "{text}");
         let s = scored("password", "hunter", true, "password: 'hunter' # example").unwrap();
         assert!(
             s.explain().contains("value is a dictionary word"),

@@ -192,12 +192,12 @@ pub struct Score {
 }
 
 impl Score {
-    /// The reasons as one line: `key names a password (+2.0); quoted literal (+1.0)`.
+    /// The reasons as one line: `key names a password (+2.5); a quoted literal (+1)`.
     pub fn explain(&self) -> String {
         let parts: Vec<String> = self
             .reasons
             .iter()
-            .map(|(r, w)| format!("{r} ({w:+.1})"))
+            .map(|(r, w)| format!("{r} ({w:+})"))
             .collect();
         parts.join("; ")
     }
