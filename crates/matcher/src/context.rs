@@ -815,6 +815,39 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     if v[0] == b'$' || (v.len() > 2 && v[0] == b'%' && v[v.len() - 1] == b'%') {
         add("value is a variable reference", -4.0);
     }
+    const STORE_REFERENCES: &[&[u8]] = &[
+        b"vault:",
+        b"op://",
+        b"ssm:",
+        b"arn:aws:",
+        b"secretsmanager:",
+        b"awssm:",
+        b"gcpsm:",
+        b"azurekv:",
+        b"keyvault:",
+        b"env:",
+        b"file:",
+        b"sops:",
+        b"ref+",
+        b"k8s:",
+        b"kms:",
+        b"enc(",
+        b"h1:",
+        b"sha1:",
+        b"sha256:",
+        b"sha512:",
+        b"md5:",
+    ];
+    if STORE_REFERENCES.iter().any(|p| lower.starts_with(p)) {
+        // A secret store's reference, an encrypted value or a checksum.
+        return None;
+    }
+    let line_lower = c.line.to_ascii_lowercase();
+    if contains(&line_lower, b"devstoreaccount1") || contains(&line_lower, b"usedevelopmentstorage")
+    {
+        // Azure's storage emulator, whose account key is published.
+        return None;
+    }
     if v.starts_with(b"--") {
         // Another flag: the command line gave this one no value.
         return None;
@@ -943,7 +976,6 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         b"changeme",
         b"todo",
     ];
-    let line_lower = c.line.to_ascii_lowercase();
     if SAYS_EXAMPLE.iter().any(|w| contains(&line_lower, w)) {
         add("line says example, dummy or placeholder", -1.0);
     }
@@ -1076,14 +1108,18 @@ fn has_sequence(v: &[u8]) -> bool {
 /// `admin:org`, `users/check_credentials`, `session.app`, `x-tenant-key`, `foo/bar`.
 fn is_word_path(v: &[u8]) -> bool {
     let parts: Vec<&[u8]> = v
-        .split(|b| matches!(b, b':' | b'/' | b'.' | b'_' | b'-' | b'+'))
+        .split(|b| matches!(b, b':' | b'/' | b'.' | b'_' | b'-' | b'+' | b','))
         .collect();
     parts.len() >= 2
         && parts.iter().all(|p| {
             p.is_empty()
                 || (p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
                 || (p.iter().all(u8::is_ascii_alphabetic) && (p.len() <= 3 || is_word(p)))
-                || split_camel(p).iter().all(|h| is_word(h))
+                || {
+                    let humps = split_camel(p);
+                    humps.iter().filter(|h| is_word(h)).count() * 2 >= humps.len()
+                        && p.iter().all(u8::is_ascii_alphabetic)
+                }
         })
         && parts.iter().any(|p| p.len() >= 3 && is_word(p))
 }

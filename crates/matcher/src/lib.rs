@@ -516,8 +516,8 @@ fn search(re: &Regex, cache: &mut Cache, input: &Input<'_>, caps: &mut Captures)
 }
 
 /// When several rules report the very same secret bytes, keeps one match: a rule that knows
-/// the credential's format over a parser rule (which knows the file's format), and both over
-/// a scored rule (which knows only the key it is assigned to),
+/// the credential's format first; then the most confident; then a parser rule (which knows
+/// the file's format) over a scored rule (which knows only the key it is assigned to),
 /// then the highest confidence, then the highest severity, then the longest match (more context is
 /// more specific: "paystack … sk_live_…" over a bare "sk_live_…"), then the first loaded. (A Sentry DSN is
 /// reported as a Sentry secret, not also as a password in a URL.) `matches` must be sorted
@@ -529,15 +529,11 @@ pub fn one_rule_per_secret(rules: &RuleSet, matches: Vec<Match>) -> Vec<Match> {
     let rank = |m: &Match| {
         let r = rules.rule(m.rule);
         (
-            // A provider's pattern, then a format's parser, then a scored assignment.
-            if r.scored {
-                0
-            } else if r.parser.is_some() {
-                1
-            } else {
-                2
-            },
+            // A provider's pattern first; then the more confident; then a format's parser
+            // over a scored assignment.
+            !(r.scored || r.parser.is_some()),
             if r.scored { m.confidence } else { r.confidence },
+            r.parser.is_some(),
             r.severity,
             m.span.len(),
             std::cmp::Reverse(m.rule),
