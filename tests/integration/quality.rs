@@ -450,8 +450,8 @@ fn family_ini() {
             ex("generic.assigned-config", "@@pw:16:61@@"),
             ex("generic.assigned-quoted", "@@pw:16:62@@"),
             ex("generic.assigned-config", "@@b64url:43:63@@"),
-            // `key=value` without spaces is also .env syntax: the longer .env match wins.
-            ex("generic.assigned-config", "@@pw:14:64@@"),
+            // A `.my.cnf` is read by its parser, which wins over the scored rule.
+            ex("store.my-cnf", "@@pw:14:64@@"),
         ],
     );
 }
@@ -498,7 +498,7 @@ fn family_xml_attributes_and_name_value_pairs() {
 fn family_jetbrains_server_config() {
     check(
         "families/jetbrains",
-        &[ex("generic.assigned-name-value", "@@pw:16:101@@")],
+        &[ex("client.jetbrains", "@@pw:16:101@@")],
     );
 }
 
@@ -506,7 +506,7 @@ fn family_jetbrains_server_config() {
 fn family_winscp_ini() {
     check(
         "families/winscp",
-        &[ex("generic.assigned-config", "@@upper:56:111@@")],
+        &[ex("client.winscp", "@@upper:56:111@@")],
     );
 }
 
@@ -514,7 +514,7 @@ fn family_winscp_ini() {
 fn family_vscode_sftp_json() {
     check(
         "families/vscode",
-        &[ex("generic.assigned-quoted", "@@pw:16:121@@")],
+        &[ex("client.sftp-config", "@@pw:16:121@@")],
     );
 }
 

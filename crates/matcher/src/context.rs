@@ -848,6 +848,12 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
         // Azure's storage emulator, whose account key is published.
         return None;
     }
+    if v.windows(3)
+        .any(|w| w[0] == b'@' && w[1] == b'@' && w[2].is_ascii_alphabetic())
+    {
+        // A template marker (`@@NAME@@`, `django-insecure-@@key@@`).
+        return None;
+    }
     if v.starts_with(b"--") {
         // Another flag: the command line gave this one no value.
         return None;
@@ -1262,8 +1268,9 @@ mod tests {
         assert!(conf("MYSQL_ROOT_PASSWORD", "k3vq9zt2", false) >= Some(Confidence::Low));
         assert!(conf("secret", "R23FLMIHSPXL67WA", true) >= Some(Confidence::Medium));
         assert!(
-            conf("api_key", "b2c9fb7a1a8f541d6089140692faf70a", false) >= Some(Confidence::High)
+            conf("api_key", "b2c9fb7a1a8f541d6089140692faf70a", false) >= Some(Confidence::Medium)
         );
+        assert!(conf("api_key", "Xq7mPz2Lw9kR4vN8tB3c", true) >= Some(Confidence::High));
         // Words, phrases, identifiers, templates and metadata keys are not.
         assert_eq!(conf("password", "ignored", true), None);
         assert_eq!(conf("password", "Invalid Password", true), None);

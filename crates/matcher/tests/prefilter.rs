@@ -12,17 +12,18 @@ use keysnare_types::Span;
 
 /// Every rule's regex over the whole input, with the matcher's filters; sorted like the
 /// matcher's output.
-/// Scored rules run whole over the input through `Matcher::scan_rule` (the scorer is the
-/// matcher's); parser rules read whole inputs and have no windows to compare.
+/// Scored rules and parser rules run whole over the input through `Matcher::scan_rule` (the
+/// scorer and the parsers are the matcher's); parser rules without keywords are selected by
+/// path only, which a scan of bytes does not know.
 fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut out = Vec::new();
     let mut scored = Vec::new();
     let mut whole = Matcher::new(Arc::clone(rules));
     for (ri, rule) in rules.rules().iter().enumerate() {
-        if rule.parser.is_some() {
+        if rule.parser.is_some() && rule.keywords.is_empty() {
             continue;
         }
-        if rule.scored {
+        if rule.scored || rule.parser.is_some() {
             whole.scan_rule(ri, hay, &mut scored);
             continue;
         }
@@ -57,7 +58,7 @@ fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             score: None,
         })
         .collect();
-    as_matches.extend(scored);
+    as_matches.extend(scored.into_iter().filter(|m| m.decoded.is_none()));
     as_matches.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
     one_rule_per_secret(rules, as_matches)
         .into_iter()
@@ -69,10 +70,9 @@ fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut found = Vec::new();
     matcher.scan(hay, &mut found);
     // Secrets found by decoding base64 are beyond a plain regex scan; compare the rest.
-    let rules = Arc::clone(matcher.rules());
     found
         .into_iter()
-        .filter(|m| m.decoded.is_none() && rules.rule(m.rule).parser.is_none())
+        .filter(|m| m.decoded.is_none())
         .map(|m| (m.rule, m.span, m.secret))
         .collect()
 }
