@@ -917,7 +917,7 @@ pub(crate) fn score(c: &Candidate<'_>) -> Option<Score> {
     } else if is_identifier(v) {
         add(
             "value is an identifier (camelCase, snake_case, CONSTANT)",
-            -3.5,
+            -4.0,
         );
     } else if is_word(v) {
         add("value is a dictionary word", -2.5);

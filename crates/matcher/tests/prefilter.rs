@@ -20,7 +20,14 @@ fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut scored = Vec::new();
     let mut whole = Matcher::new(Arc::clone(rules));
     for (ri, rule) in rules.rules().iter().enumerate() {
-        if rule.parser.is_some() && rule.keywords.is_empty() {
+        // A parser rule reads an input that holds one of its keywords.
+        let lower = hay.to_ascii_lowercase();
+        if rule.parser.is_some()
+            && !rule
+                .keywords
+                .iter()
+                .any(|k| lower.windows(k.len()).any(|w| w == k.as_slice()))
+        {
             continue;
         }
         if rule.scored || rule.parser.is_some() {
@@ -58,10 +65,13 @@ fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
             score: None,
         })
         .collect();
-    as_matches.extend(scored.into_iter().filter(|m| m.decoded.is_none()));
+    as_matches.extend(scored);
     as_matches.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+    // As for the windowed side: a parser's decoded value takes part in the choice of one rule
+    // per secret, then decoded matches are left out of the comparison.
     one_rule_per_secret(rules, as_matches)
         .into_iter()
+        .filter(|m| m.decoded.is_none())
         .map(|m| (m.rule, m.span, m.secret))
         .collect()
 }
