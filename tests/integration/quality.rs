@@ -179,29 +179,15 @@ fn templates(case: &str) -> Vec<Template> {
     out
 }
 
-/// An expected finding: its rule, the marker whose value the secret holds, and the file
-/// whose template holds the text `at` (the marker itself when `None`) on the secret's line.
+/// An expected finding: its rule, and the marker whose value the secret holds (the secret
+/// starts on the marker's line).
 struct Expect {
     rule: &'static str,
     marker: &'static str,
-    at: Option<&'static str>,
 }
 
 fn ex(rule: &'static str, marker: &'static str) -> Expect {
-    Expect {
-        rule,
-        marker,
-        at: None,
-    }
-}
-
-/// An expected finding whose secret starts on the line holding `at` (multi-line secrets).
-fn ex_at(rule: &'static str, marker: &'static str, at: &'static str) -> Expect {
-    Expect {
-        rule,
-        marker,
-        at: Some(at),
-    }
+    Expect { rule, marker }
 }
 
 /// A reported location: rule, path, line, secret, confidence.
@@ -287,7 +273,7 @@ fn check(case: &str, expected: &[Expect]) {
         let value = values
             .get(e.marker)
             .unwrap_or_else(|| panic!("{case}: marker {} is in no template", e.marker));
-        let anchor = e.at.unwrap_or(e.marker);
+        let anchor = e.marker;
         let (path, line) = templates
             .iter()
             .find_map(|t| {

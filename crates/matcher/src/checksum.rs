@@ -148,7 +148,7 @@ fn basic_auth(secret: &[u8]) -> Option<bool> {
     let padded = body.len() != secret.len();
     if body.is_empty()
         || body.len() % 4 == 1
-        || (padded && secret.len() % 4 != 0)
+        || (padded && !secret.len().is_multiple_of(4))
         || !body
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
