@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use crate::Found;
-use crate::util::is_no_value;
+use crate::util::{lines, report, trim};
 
 mod compose;
 mod jsoncfg;
@@ -49,47 +49,6 @@ pub(crate) const PARSERS: &[(&str, Run)] = &[
     ("winscp", winscp::winscp),
 ];
 
-/// Reports `input[span]` as the value of `field`, unless it is no value.
-fn report(
-    out: &mut Vec<Found>,
-    input: &[u8],
-    span: Range<usize>,
-    field: &[u8],
-    decoded: Option<Vec<u8>>,
-) {
-    let Some(value) = input.get(span.clone()) else {
-        return;
-    };
-    if is_no_value(value) || decoded.as_deref().is_some_and(is_no_value) {
-        return;
-    }
-    out.push(Found {
-        span,
-        field: String::from_utf8_lossy(field).into_owned(),
-        decoded,
-    });
-}
-
-/// The lines of `input`: each line's start offset and its bytes without the line break
-/// (`\n` or `\r\n`). A UTF-8 byte-order mark before the first line is left out.
-fn lines(input: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut pos = if input.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    std::iter::from_fn(move || {
-        if pos >= input.len() {
-            return None;
-        }
-        let start = pos;
-        let end = memchr::memchr(b'\n', &input[pos..]).map_or(input.len(), |i| pos + i);
-        pos = end + 1;
-        let line = &input[start..end];
-        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
-    })
-}
-
 /// The number of leading spaces and tabs of `line`.
 fn indent(line: &[u8]) -> usize {
     line.iter()
@@ -126,18 +85,6 @@ fn quoted(
         }
     }
     None
-}
-
-/// `span` without ASCII whitespace at either end.
-fn trim(input: &[u8], span: Range<usize>) -> Range<usize> {
-    let (mut s, mut e) = (span.start, span.end.min(input.len()));
-    while s < e && input[s].is_ascii_whitespace() {
-        s += 1;
-    }
-    while e > s && input[e - 1].is_ascii_whitespace() {
-        e -= 1;
-    }
-    s..e
 }
 
 /// Calls `f(key, value)` for every JSON object member whose value is a string: the key's raw

@@ -19,9 +19,9 @@ fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut out = Vec::new();
     let mut scored = Vec::new();
     let mut whole = Matcher::new(Arc::clone(rules));
+    let lower = hay.to_ascii_lowercase();
     for (ri, rule) in rules.rules().iter().enumerate() {
         // A parser rule reads an input that holds one of its keywords.
-        let lower = hay.to_ascii_lowercase();
         if rule.parser.is_some()
             && !rule
                 .keywords
