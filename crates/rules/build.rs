@@ -117,7 +117,7 @@ fn emit(out: &mut String, r: &rule::Rule) {
          min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
          confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
          tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, single_line: {}, \
-         allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {} }},",
+         allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {}, lower: {}, lower_reason: {:?} }},",
         r.id,
         r.name,
         r.provider,
@@ -159,6 +159,8 @@ fn emit(out: &mut String, r: &rule::Rule) {
         strs(&r.allow.matches),
         bytes(&r.allow.stopwords),
         strs(&r.allow.paths),
+        strs(&r.allow.lower),
+        r.allow.lower_reason,
     )
     .unwrap();
 }

@@ -32,11 +32,17 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
             }
         };
         // A scored rule's examples are reported at the default confidence (medium), and its
-        // negative examples are not (they may be low-confidence candidates).
+        // negative examples are not (they may be low-confidence candidates); a pattern
+        // rule's at the rule's own confidence (a negative example may be a match that
+        // `[rules.lower]` lowers).
         let reported = |m: &keysnare_types::Match| {
             m.rule == ri
                 && m.checksum != Some(Checksum::Invalid)
-                && (!rule.scored || m.confidence >= keysnare_types::Confidence::Medium)
+                && if rule.scored {
+                    m.confidence >= keysnare_types::Confidence::Medium
+                } else {
+                    m.confidence >= rule.confidence
+                }
         };
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();

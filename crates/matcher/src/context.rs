@@ -36,6 +36,39 @@ pub fn confidence_of(score: f32) -> Option<Confidence> {
     }
 }
 
+/// What `[rules.lower]` takes off a scored rule's candidate: about one confidence level.
+pub const LOWER_WEIGHT: f32 = 2.0;
+
+/// The score a confidence level starts at.
+fn threshold(c: Confidence) -> f32 {
+    match c {
+        Confidence::High => HIGH,
+        Confidence::Medium => MEDIUM,
+        Confidence::Low => LOW,
+    }
+}
+
+/// One confidence level lower (low stays low).
+pub(crate) fn lower(c: Confidence) -> Confidence {
+    match c {
+        Confidence::High => Confidence::Medium,
+        Confidence::Medium | Confidence::Low => Confidence::Low,
+    }
+}
+
+/// The reasons of a pattern rule's match that `[rules.lower]` lowered from `from` to `to`:
+/// the pattern's own level, then the reason with what it took off.
+pub(crate) fn lowered_score(from: Confidence, to: Confidence, reason: &str) -> Score {
+    let (base, value) = (threshold(from), threshold(to));
+    Score {
+        value,
+        reasons: vec![
+            ("the rule's pattern matched".to_string(), base),
+            (reason.to_string(), value - base),
+        ],
+    }
+}
+
 /// What kind of file an input is, from its path: it moves a candidate's score a little.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {

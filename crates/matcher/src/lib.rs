@@ -384,7 +384,8 @@ impl Matcher {
                 {
                     let bytes = &hay[secret.range()];
                     let checksum = rule.checksum.and_then(|kind| checksum::verify(kind, bytes));
-                    let confidence = if checksum == Some(keysnare_types::Checksum::Invalid) {
+                    let mut confidence = if checksum == Some(keysnare_types::Checksum::Invalid)
+                    {
                         keysnare_types::Confidence::Low
                     } else {
                         match rule.strong_value_confidence {
@@ -392,6 +393,15 @@ impl Matcher {
                             _ => rule.confidence,
                         }
                     };
+                    // `[rules.lower]`: reported one level lower, saying why.
+                    let mut score = None;
+                    if let Some(reason) = rule.lowers_match(&hay[m.range()]) {
+                        let lowered = context::lower(confidence);
+                        score = Some(Box::new(context::lowered_score(
+                            confidence, lowered, reason,
+                        )));
+                        confidence = lowered;
+                    }
                     if confidence >= rules.min_confidence() {
                         out.push(Match {
                             rule: ri,
@@ -401,7 +411,7 @@ impl Matcher {
                             decoded: None,
                             checksum,
                             confidence,
-                            score: None,
+                            score,
                         });
                     }
                 }
@@ -442,6 +452,11 @@ fn scored_match(
         line,
         file: file_kind,
     })?;
+    let mut score = score;
+    if let Some(reason) = rule.lowers_match(&hay[whole.range()]) {
+        score.reasons.push((reason.to_string(), -context::LOWER_WEIGHT));
+        score.value -= context::LOWER_WEIGHT;
+    }
     let confidence = context::confidence_of(score.value)?;
     if confidence < rules.min_confidence() {
         return None;

@@ -43,6 +43,8 @@ pub(crate) struct RawRule {
     pub negative_examples: Vec<String>,
     #[serde(default)]
     pub allowlist: RawAllowlist,
+    #[serde(default)]
+    pub lower: RawLower,
     pub checksum: Option<ChecksumKind>,
     pub strong_value_confidence: Option<Confidence>,
     #[serde(default)]
@@ -60,6 +62,17 @@ pub(crate) struct RawAllowlist {
     pub stopwords: Vec<String>,
     #[serde(default)]
     pub paths: Vec<String>,
+}
+
+/// `[rules.lower]`: matches whose text matches one of `matches` are reported one
+/// confidence level lower, with `reason` among the finding's reasons.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLower {
+    #[serde(default)]
+    pub matches: Vec<String>,
+    #[serde(default)]
+    pub reason: String,
 }
 
 fn default_confidence() -> Confidence {

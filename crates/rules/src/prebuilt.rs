@@ -40,6 +40,8 @@ pub(crate) struct Prebuilt {
     pub allow_matches: &'static [&'static str],
     pub allow_stopwords: &'static [&'static [u8]],
     pub allow_paths: &'static [&'static str],
+    pub lower: &'static [&'static str],
+    pub lower_reason: &'static str,
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -96,6 +98,8 @@ impl Prebuilt {
                 matches: strings(self.allow_matches),
                 stopwords: byte_strings(self.allow_stopwords),
                 paths: strings(self.allow_paths),
+                lower: strings(self.lower),
+                lower_reason: self.lower_reason.to_string(),
                 compiled: OnceLock::new(),
             },
         }

@@ -110,6 +110,10 @@ pub(crate) struct Allowlist {
     pub stopwords: Vec<Vec<u8>>,
     /// Path globs.
     pub paths: Vec<String>,
+    /// Regexes tested against the whole match that lower its confidence one level instead
+    /// of dropping it (`[rules.lower]`), and the reason a finding then gives.
+    pub lower: Vec<String>,
+    pub lower_reason: String,
     pub compiled: std::sync::OnceLock<CompiledAllowlist>,
 }
 
@@ -118,6 +122,7 @@ pub(crate) struct CompiledAllowlist {
     regexes: Vec<Regex>,
     matches: Vec<Regex>,
     paths: Option<GlobSet>,
+    lower: Vec<Regex>,
 }
 
 impl Allowlist {
@@ -138,6 +143,16 @@ impl Allowlist {
                 Err(e) => problems.push(format!("allowlist match regex {r:?}: {e}")),
             }
         }
+        let mut lower = Vec::new();
+        for r in &self.lower {
+            match build_regex(r) {
+                Ok(re) => lower.push(re),
+                Err(e) => problems.push(format!("lower match regex {r:?}: {e}")),
+            }
+        }
+        if !self.lower.is_empty() && self.lower_reason.trim().is_empty() {
+            problems.push("`lower` needs a `reason`".to_string());
+        }
         let paths = if self.paths.is_empty() {
             None
         } else {
@@ -154,6 +169,7 @@ impl Allowlist {
                 regexes,
                 matches,
                 paths,
+                lower,
             })
         } else {
             Err(problems)
@@ -168,6 +184,7 @@ impl Allowlist {
                 regexes: Vec::new(),
                 matches: Vec::new(),
                 paths: None,
+                lower: Vec::new(),
             })
         })
     }
@@ -256,6 +273,14 @@ impl Rule {
     pub fn allows_match(&self, whole: &[u8]) -> bool {
         !self.allow.matches.is_empty()
             && self.allow.get().matches.iter().any(|re| re.is_match(whole))
+    }
+
+    /// Why this whole match is reported one confidence level lower (`[rules.lower]`), if
+    /// it is.
+    pub fn lowers_match(&self, whole: &[u8]) -> Option<&str> {
+        (!self.allow.lower.is_empty()
+            && self.allow.get().lower.iter().any(|re| re.is_match(whole)))
+        .then_some(self.allow.lower_reason.as_str())
     }
 
     /// Whether the rule's allowlist drops every match in the file at `path`.
@@ -508,6 +533,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             .map(|w| w.as_bytes().to_ascii_lowercase())
             .collect(),
         paths: raw.allowlist.paths,
+        lower: raw.lower.matches,
+        lower_reason: raw.lower.reason,
         compiled: std::sync::OnceLock::new(),
     };
     match allow.build() {
