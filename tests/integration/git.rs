@@ -614,3 +614,88 @@ fn file_rules_read_staged_and_committed_key_files_by_path() {
             .collect()
     );
 }
+
+/// The bytes of a rule's example from the embedded pack (keystores' are base64).
+fn example_of(rule: &str, i: usize, negative: bool) -> Vec<u8> {
+    let rules = keysnare_rules::RuleSet::default_pack().unwrap();
+    let r = rules.rule(rules.position(rule).unwrap());
+    let list = if negative {
+        &r.negative_examples
+    } else {
+        &r.examples
+    };
+    keysnare_matcher::example_bytes(&list[i]).into_owned()
+}
+
+#[test]
+fn keystores_are_found_by_content_in_directories_and_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    // Names that say nothing: the first bytes decide.
+    std::fs::write(
+        dir.join("server.bin"),
+        example_of("keystore.java-keystore", 0, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cert.dat"),
+        example_of("keystore.pkcs12-encrypted-key", 0, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("trust.jks"),
+        example_of("keystore.java-keystore", 0, true),
+    )
+    .unwrap();
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "keystores"]);
+    // Deleted from the tree: the history still holds it.
+    std::fs::remove_file(dir.join("server.bin")).unwrap();
+    git(&dir, &["commit", "-q", "-am", "remove the keystore"]);
+
+    let expected_history: BTreeSet<Row> = [
+        row(
+            "keystore.java-keystore",
+            "server.bin",
+            1,
+            "commit",
+            "keystores",
+        ),
+        row(
+            "keystore.pkcs12-encrypted-key",
+            "cert.dat",
+            1,
+            "commit",
+            "keystores",
+        ),
+    ]
+    .into();
+    let (code, _, rows) = scan(&dir, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(rows, expected_history);
+
+    let (code, doc, rows) = scan(&dir, &["--no-git"]);
+    assert_eq!(code, 1);
+    assert_eq!(rows.len(), 1, "{doc}");
+    assert!(rows.iter().all(|r| r.1.ends_with("/cert.dat")), "{doc}");
+    // A binary secret is shown by its length, never as raw bytes.
+    let f = &doc["findings"][0];
+    assert!(
+        f["secret"]
+            .as_str()
+            .unwrap()
+            .contains("bytes of binary data"),
+        "{f}"
+    );
+
+    let text = keysnare()
+        .args(["scan", "--no-git", "--color", "never"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    assert!(stdout.contains("bytes of binary data"), "{stdout}");
+    assert!(!stdout.contains('\u{fffd}'), "{stdout}");
+}

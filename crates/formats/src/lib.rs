@@ -7,7 +7,9 @@
 //! reference), whatever its entropy, because the file exists to hold a credential.
 //!
 //! A parser is chosen by name ([`parser`]); rules name it (`parser = "pgpass"` in a rule file)
-//! together with the paths (`files`) or keywords that select the inputs it reads.
+//! together with the paths (`files`) or keywords that select the inputs it reads. Binary
+//! formats (PKCS#12 and Java keystores) are recognised by their first bytes instead
+//! ([`Parser::sniffs`]).
 //!
 //! ```
 //! let pgpass = keysnare_formats::parser("pgpass").unwrap();
@@ -23,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod clients;
+mod keystores;
 mod stores;
 mod util;
 
@@ -47,6 +50,7 @@ pub struct Found {
 pub struct Parser {
     name: &'static str,
     run: fn(&[u8], &mut Vec<Found>),
+    sniff: Option<fn(&[u8]) -> bool>,
 }
 
 impl std::fmt::Debug for Parser {
@@ -68,14 +72,55 @@ impl Parser {
     pub fn run(&self, input: &[u8], out: &mut Vec<Found>) {
         (self.run)(input, out)
     }
+
+    /// Whether the parser recognises its inputs by their first bytes (a binary format),
+    /// so that rules need neither paths nor keywords to select them.
+    pub fn is_sniffed(&self) -> bool {
+        self.sniff.is_some()
+    }
+
+    /// Whether `input` starts like this parser's format (always false for a parser that
+    /// does not sniff).
+    ///
+    /// # Performance
+    /// Reads a few dozen bytes at the start of `input`.
+    pub fn sniffs(&self, input: &[u8]) -> bool {
+        self.sniff.is_some_and(|f| f(input))
+    }
 }
+
+/// Parsers of binary formats, with the test of their first bytes.
+type Sniffed = (&'static str, fn(&[u8], &mut Vec<Found>), fn(&[u8]) -> bool);
+
+const SNIFFED: &[Sniffed] = &[
+    ("pkcs12", keystores::pkcs12_key, keystores::is_pkcs12),
+    (
+        "pkcs12-encrypted",
+        keystores::pkcs12_encrypted_key,
+        keystores::is_pkcs12,
+    ),
+    (
+        "java-keystore",
+        keystores::java_keystore,
+        keystores::is_java_keystore,
+    ),
+];
 
 /// Every parser, by name.
 fn all() -> impl Iterator<Item = Parser> {
     stores::PARSERS
         .iter()
         .chain(clients::PARSERS)
-        .map(|&(name, run)| Parser { name, run })
+        .map(|&(name, run)| Parser {
+            name,
+            run,
+            sniff: None,
+        })
+        .chain(SNIFFED.iter().map(|&(name, run, sniff)| Parser {
+            name,
+            run,
+            sniff: Some(sniff),
+        }))
 }
 
 /// The parser called `name`, if there is one.

@@ -46,7 +46,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         };
         for (i, ex) in rule.examples.iter().enumerate() {
             found.clear();
-            scan(&mut matcher, ex.as_bytes(), &mut found);
+            scan(&mut matcher, &example_bytes(ex), &mut found);
             if !found.iter().any(reported) {
                 report(format!(
                     "example {} is not found: {}",
@@ -57,7 +57,7 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         }
         for (i, ex) in rule.negative_examples.iter().enumerate() {
             found.clear();
-            scan(&mut matcher, ex.as_bytes(), &mut found);
+            scan(&mut matcher, &example_bytes(ex), &mut found);
             // A secret that fails its rule's checksum is not reported at the default
             // confidence: a negative example may be one.
             if let Some(m) = found.iter().find(|m| reported(m)) {
@@ -74,6 +74,19 @@ pub fn check_examples(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
     diags
 }
 
+/// The bytes of an example: the text, or for binary formats (keystores) the bytes that
+/// follow a `base64:` prefix, decoded.
+pub fn example_bytes(example: &str) -> std::borrow::Cow<'_, [u8]> {
+    use base64::Engine as _;
+    match example.strip_prefix("base64:").map(|b| {
+        let clean: String = b.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD.decode(clean)
+    }) {
+        Some(Ok(bytes)) => std::borrow::Cow::Owned(bytes),
+        _ => std::borrow::Cow::Borrowed(example.as_bytes()),
+    }
+}
+
 /// Rules that another rule fully shadows: on every one of the rule's examples, the other
 /// rule reports the very same secret, so the rule never adds a finding of its own.
 fn shadowed(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
@@ -88,7 +101,7 @@ fn shadowed(rules: &Arc<RuleSet>) -> Vec<Diagnostic> {
         let mut candidates: Option<Vec<usize>> = None;
         for ex in &rule.examples {
             found.clear();
-            matcher.scan(ex.as_bytes(), &mut found);
+            matcher.scan(&example_bytes(ex), &mut found);
             let mine: Vec<_> = found
                 .iter()
                 .filter(|m| m.rule == ri)

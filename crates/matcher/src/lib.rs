@@ -68,7 +68,7 @@ use regex_automata::util::captures::Captures;
 use keysnare_rules::RuleSet;
 use keysnare_types::{Match, Span};
 
-pub use check::check_examples;
+pub use check::{check_examples, example_bytes};
 pub use checksum::verify as verify_checksum;
 pub use context::{FileKind, confidence_of};
 pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
@@ -96,6 +96,8 @@ pub struct Matcher {
     hits_since_check: u32,
     /// The kind of file being scanned, when its path is known (`set_path`).
     file_kind: Option<FileKind>,
+    /// Parser rules that recognise their inputs by their first bytes (binary keystores).
+    sniffed: Vec<usize>,
 }
 
 /// How a [`Matcher`] finds keywords. Every choice gives the same matches; they differ
@@ -130,7 +132,6 @@ impl Matcher {
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
         let n = rules.len();
         Matcher {
-            rules,
             scratch: (0..n).map(|_| None).collect(),
             open: vec![None; n],
             touched: Vec::new(),
@@ -141,6 +142,10 @@ impl Matcher {
             timed_out: false,
             hits_since_check: 0,
             file_kind: None,
+            sniffed: (0..n)
+                .filter(|&ri| rules.rule(ri).parser.is_some_and(|p| p.is_sniffed()))
+                .collect(),
+            rules,
         }
     }
 
@@ -255,6 +260,15 @@ impl Matcher {
             }
         }
         encoded_hits.sort_unstable();
+        // Binary keystores are told by their first bytes, not by a keyword.
+        if depth == 0 {
+            for i in 0..self.sniffed.len() {
+                let ri = self.sniffed[i];
+                if rules.rule(ri).parser.is_some_and(|p| p.sniffs(hay)) {
+                    self.confirm(&rules, ri, hay, 0, hay.len(), out);
+                }
+            }
+        }
         let touched = std::mem::take(&mut self.touched);
         for &ri in &touched {
             if let Some((ws, we)) = self.open[ri].take() {
@@ -384,8 +398,7 @@ impl Matcher {
                 {
                     let bytes = &hay[secret.range()];
                     let checksum = rule.checksum.and_then(|kind| checksum::verify(kind, bytes));
-                    let mut confidence = if checksum == Some(keysnare_types::Checksum::Invalid)
-                    {
+                    let mut confidence = if checksum == Some(keysnare_types::Checksum::Invalid) {
                         keysnare_types::Confidence::Low
                     } else {
                         match rule.strong_value_confidence {
@@ -454,7 +467,9 @@ fn scored_match(
     })?;
     let mut score = score;
     if let Some(reason) = rule.lowers_match(&hay[whole.range()]) {
-        score.reasons.push((reason.to_string(), -context::LOWER_WEIGHT));
+        score
+            .reasons
+            .push((reason.to_string(), -context::LOWER_WEIGHT));
         score.value -= context::LOWER_WEIGHT;
     }
     let confidence = context::confidence_of(score.value)?;

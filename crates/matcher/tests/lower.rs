@@ -27,13 +27,23 @@ fn loopback_url_passwords_are_lowered_not_dropped() {
     // At the default confidence the loopback one is not reported; the remote one is.
     assert!(scan(&rules, Confidence::Medium, &local).is_empty());
     let found = scan(&rules, Confidence::Medium, &remote);
-    assert!(found.iter().any(|m| m.rule == pg && m.confidence == Confidence::Medium));
+    assert!(
+        found
+            .iter()
+            .any(|m| m.rule == pg && m.confidence == Confidence::Medium)
+    );
 
     // At low confidence the loopback one is, one level lower, saying why.
     let found = scan(&rules, Confidence::Low, &local);
-    let m = found.iter().find(|m| m.rule == pg).expect("reported at low");
+    let m = found
+        .iter()
+        .find(|m| m.rule == pg)
+        .expect("reported at low");
     assert_eq!(m.confidence, Confidence::Low);
-    let score = m.score.as_ref().expect("a lowered match carries its reasons");
+    let score = m
+        .score
+        .as_ref()
+        .expect("a lowered match carries its reasons");
     assert!(
         score
             .reasons

@@ -21,7 +21,14 @@ fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
     let mut whole = Matcher::new(Arc::clone(rules));
     let lower = hay.to_ascii_lowercase();
     for (ri, rule) in rules.rules().iter().enumerate() {
-        // A parser rule reads an input that holds one of its keywords.
+        // A parser rule reads an input that holds one of its keywords, or for a binary
+        // format one that starts like it.
+        if let Some(p) = rule.parser.filter(|p| p.is_sniffed()) {
+            if p.sniffs(hay) {
+                whole.scan_rule(ri, hay, &mut scored);
+            }
+            continue;
+        }
         if rule.parser.is_some()
             && !rule
                 .keywords

@@ -112,6 +112,9 @@ pub struct Options {
 /// The redacted form of a secret: a short prefix (at most 6 characters, at most a quarter
 /// of the secret, never a line break), then `…`.
 pub fn redact(secret: &[u8]) -> String {
+    if is_binary(secret) {
+        return format!("<{} bytes of binary data>", secret.len());
+    }
     let text = secret.to_str_lossy();
     let chars = text.chars().count();
     let keep = (chars / 4).min(6);
@@ -123,9 +126,21 @@ pub fn redact(secret: &[u8]) -> String {
     format!("{prefix}…")
 }
 
-/// The secret as a report shows it under `opts`.
+/// Whether a secret is binary data (a keystore file): not UTF-8, or holding a NUL byte.
+/// Reports show its length when redacted and its base64 form when shown.
+pub fn is_binary(secret: &[u8]) -> bool {
+    secret.contains(&0) || std::str::from_utf8(secret).is_err()
+}
+
+/// The secret as a report shows it under `opts`: binary data in base64 after `base64:`.
 pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
-    if opts.show_secrets {
+    if opts.show_secrets && is_binary(secret) {
+        use base64::Engine as _;
+        format!(
+            "base64:{}",
+            base64::engine::general_purpose::STANDARD.encode(secret)
+        )
+    } else if opts.show_secrets {
         secret.to_str_lossy().into_owned()
     } else {
         redact(secret)
@@ -137,6 +152,9 @@ pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
 /// tab replaced.
 pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String {
     let line = loc.line_text.as_slice();
+    if is_binary(line) {
+        return format!("<binary data, {} bytes on this line>", line.len());
+    }
     let mut raw = String::with_capacity(line.len());
     let mut at = 0;
     if !opts.show_secrets {

@@ -278,9 +278,8 @@ impl Rule {
     /// Why this whole match is reported one confidence level lower (`[rules.lower]`), if
     /// it is.
     pub fn lowers_match(&self, whole: &[u8]) -> Option<&str> {
-        (!self.allow.lower.is_empty()
-            && self.allow.get().lower.iter().any(|re| re.is_match(whole)))
-        .then_some(self.allow.lower_reason.as_str())
+        (!self.allow.lower.is_empty() && self.allow.get().lower.iter().any(|re| re.is_match(whole)))
+            .then_some(self.allow.lower_reason.as_str())
     }
 
     /// Whether the rule's allowlist drops every match in the file at `path`.
@@ -360,7 +359,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             if !raw.pattern.is_empty() {
                 problems.push("a rule has a `pattern` or a `parser`, not both".to_string());
             }
-            if raw.files.is_empty() && raw.keywords.is_none() {
+            if raw.files.is_empty() && raw.keywords.is_none() && !parser.is_sniffed() {
                 problems.push(
                     "a parser rule needs `files` globs or `keywords` to select its inputs"
                         .to_string(),
@@ -512,8 +511,10 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
 
     for (i, ex) in raw.examples.iter().enumerate() {
         let lower = ex.as_bytes().to_ascii_lowercase();
-        // A file rule's examples are file contents selected by their path.
-        if raw.files.is_empty() && !keywords.iter().any(|k| memmem(&lower, k)) {
+        // A file rule's examples are file contents selected by their path; a sniffed
+        // parser's are selected by their first bytes.
+        let sniffed = parser.is_some_and(|p| p.is_sniffed());
+        if raw.files.is_empty() && !sniffed && !keywords.iter().any(|k| memmem(&lower, k)) {
             problems.push(format!(
                 "example {} holds none of the keywords {}",
                 i + 1,
