@@ -118,7 +118,8 @@ fn main() {
     let mut from = 0;
     // File rules read whole files by path: there is nothing to plant in a corpus.
     for (ri, rule) in rules.rules().iter().enumerate() {
-        if rule.is_file_rule() {
+        // Binary keystores are told by the first bytes of an input, not planted inside one.
+        if rule.is_file_rule() || rule.parser.is_some_and(|p| p.is_sniffed()) {
             continue;
         }
         let at = (step * (ri + 1)).max(from);
