@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use keysnare_types::{Finding, Fingerprint};
 
 use crate::args::{BaselineArgs, BaselineCommand, ScanArgs};
-use crate::{EXIT_CLEAN, Executed, execute};
+use crate::{EXIT_CLEAN, Executed, execute, shown_path};
 
 /// One baseline line: `FINGERPRINT RULE_ID PATH`. No secret, line number or date, so the
 /// line only changes when the finding does.
@@ -48,7 +48,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     let mut existing: BTreeMap<Fingerprint, String> = BTreeMap::new();
     if update {
         let text = std::fs::read_to_string(&args.output)
-            .with_context(|| format!("cannot read baseline {}", args.output.display()))?;
+            .with_context(|| format!("cannot read baseline {}", shown_path(&args.output)))?;
         for (n, line) in text.lines().enumerate() {
             let t = line.trim();
             if t.is_empty() || t.starts_with('#') {
@@ -58,7 +58,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
             let fp = Fingerprint::from_hex(first).map_err(|_| {
                 anyhow::anyhow!(
                     "{}:{}: expected a finding fingerprint at the start of the line",
-                    args.output.display(),
+                    shown_path(&args.output),
                     n + 1
                 )
             })?;
@@ -98,7 +98,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         text.push('\n');
     }
     std::fs::write(&args.output, text)
-        .with_context(|| format!("cannot write baseline {}", args.output.display()))?;
+        .with_context(|| format!("cannot write baseline {}", shown_path(&args.output)))?;
     if update {
         let rewritten = if rekeyed.is_empty() {
             String::new()
@@ -107,13 +107,13 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         };
         eprintln!(
             "keysnare: {}: {} findings ({added} added, {dropped} gone and dropped{rewritten})",
-            args.output.display(),
+            shown_path(&args.output),
             lines.len()
         );
     } else {
         eprintln!(
             "keysnare: {}: {} findings recorded",
-            args.output.display(),
+            shown_path(&args.output),
             lines.len()
         );
     }
@@ -131,7 +131,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
     let current = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", shown_path(file))),
     };
     let present: std::collections::HashSet<Fingerprint> = current
         .lines()
@@ -142,7 +142,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
         .create(true)
         .append(true)
         .open(file)
-        .with_context(|| format!("cannot write {}", file.display()))?;
+        .with_context(|| format!("cannot write {}", shown_path(file)))?;
     if !current.is_empty() && !current.ends_with('\n') {
         writeln!(out)?;
     }
@@ -157,7 +157,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
         }
         added += 1;
     }
-    eprintln!("keysnare: {}: {added} entries added", file.display());
+    eprintln!("keysnare: {}: {added} entries added", shown_path(file));
     Ok(EXIT_CLEAN)
 }
 
@@ -187,7 +187,7 @@ pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
             .context("unexpected .git file")?;
         repo.join(target)
     } else {
-        bail!("{}: not a git work tree (no .git)", repo.display());
+        bail!("{}: not a git work tree (no .git)", shown_path(repo));
     };
     let hooks = git_dir.join("hooks");
     std::fs::create_dir_all(&hooks)?;
@@ -195,15 +195,15 @@ pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
     if hook.exists() && !force {
         bail!(
             "{} exists; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
-            hook.display()
+            shown_path(&hook)
         );
     }
-    std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", hook.display()))?;
+    std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", shown_path(&hook)))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
     }
-    eprintln!("keysnare: installed {}", hook.display());
+    eprintln!("keysnare: installed {}", shown_path(&hook));
     Ok(EXIT_CLEAN)
 }
