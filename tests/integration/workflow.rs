@@ -87,6 +87,178 @@ fn install_hook_blocks_commits_with_secrets() {
     git(&repo, &["commit", "-q", "-m", "notes"]);
 }
 
+/// `keysnare install-hook ARGS...` reading no user or system git configuration but
+/// `global` (a file, or none).
+fn install_hook(args: &[&str], global: Option<&Path>) -> Output {
+    keysnare()
+        .arg("install-hook")
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            global.map_or_else(|| PathBuf::from("/dev/null"), Path::to_path_buf),
+        )
+        .output()
+        .unwrap()
+}
+
+/// Where git itself runs `dir`'s pre-commit hook from.
+fn git_hook_path(dir: &Path, global: Option<&Path>) -> PathBuf {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["rev-parse", "--git-path", "hooks/pre-commit"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            global.map_or_else(|| PathBuf::from("/dev/null"), Path::to_path_buf),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    dir.join(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// Commits a new file holding a fake AWS key in `dir` and asserts that the hook refused it.
+fn commit_with_secret_is_refused(dir: &Path, file: &str, seed: u64) {
+    std::fs::write(
+        dir.join(file),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(seed)),
+    )
+    .unwrap();
+    git(dir, &["add", file]);
+    let out = git_out(dir, &["commit", "-m", "add key"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the commit must be blocked: {text}");
+    assert!(
+        text.contains(file) && text.contains("aws.access-key-id"),
+        "the hook ran and named the finding: {text}"
+    );
+    git(dir, &["rm", "-q", "--cached", file]);
+    std::fs::remove_file(dir.join(file)).unwrap();
+}
+
+/// With `core.hooksPath` set (husky, lefthook, a shared folder), git does not run
+/// `.git/hooks`: the hook goes where git looks, or keysnare refuses and says why.
+#[test]
+fn install_hook_writes_where_core_hooks_path_points() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "hooks-path");
+    // Relative: taken from the work tree's root, whatever the current directory.
+    git(&repo, &["config", "core.hooksPath", ".githooks"]);
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(".githooks/pre-commit") && stderr.contains("core.hooksPath"),
+        "{stderr}"
+    );
+    assert!(repo.join(".githooks/pre-commit").is_file());
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+    assert_eq!(
+        git_hook_path(&repo, None).canonicalize().unwrap(),
+        repo.join(".githooks/pre-commit").canonicalize().unwrap()
+    );
+    commit_with_secret_is_refused(&repo, "app.env", 740);
+
+    // A hook manager's folder with its own pre-commit: left alone without --force, and
+    // the message says where git looks and why.
+    let managed = t.path().join("managed-hooks");
+    std::fs::create_dir_all(&managed).unwrap();
+    let foreign = "#!/bin/sh\nexit 0\n";
+    std::fs::write(managed.join("pre-commit"), foreign).unwrap();
+    git(
+        &repo,
+        &["config", "core.hooksPath", managed.to_str().unwrap()],
+    );
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("managed-hooks/pre-commit exists")
+            && stderr.contains("core.hooksPath")
+            && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(managed.join("pre-commit")).unwrap(),
+        foreign
+    );
+    let out = install_hook(&["--force", repo.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    commit_with_secret_is_refused(&repo, "other.env", 741);
+
+    // Set in the user's configuration only, as git reads it.
+    git(&repo, &["config", "--unset", "core.hooksPath"]);
+    let shared = t.path().join("shared-hooks");
+    let global = t.path().join("gitconfig");
+    std::fs::write(
+        &global,
+        format!("[core]\n\thooksPath = {}\n", shared.display()),
+    )
+    .unwrap();
+    let out = install_hook(&[repo.to_str().unwrap()], Some(&global));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shared.join("pre-commit").is_file());
+    assert_eq!(
+        git_hook_path(&repo, Some(&global)),
+        shared.join("pre-commit")
+    );
+
+    // A bare repository never runs a pre-commit hook: refused, saying so.
+    let bare = t.path().join("bare.git");
+    git(t.path(), &["init", "-q", "--bare", bare.to_str().unwrap()]);
+    let out = install_hook(&[bare.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bare repository"), "{stderr}");
+    assert!(!bare.join("hooks/pre-commit").exists());
+}
+
+/// A linked work tree's git directory has no hooks of its own: git runs the common
+/// directory's, for every work tree of the repository.
+#[test]
+fn install_hook_in_a_linked_worktree_guards_its_commits() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "main-tree");
+    let linked = t.path().join("linked-tree");
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let out = install_hook(&[linked.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let hook = repo.join(".git/hooks/pre-commit");
+    assert!(hook.is_file(), "{stderr}");
+    assert!(!repo.join(".git/worktrees/linked-tree/hooks").exists());
+    assert_eq!(
+        git_hook_path(&linked, None).canonicalize().unwrap(),
+        hook.canonicalize().unwrap()
+    );
+    commit_with_secret_is_refused(&linked, "linked.env", 750);
+    // The same hook guards the main work tree, and is not installed twice.
+    commit_with_secret_is_refused(&repo, "main.env", 751);
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    // A clean commit in the linked work tree goes through.
+    std::fs::write(linked.join("notes.txt"), "nothing secret\n").unwrap();
+    git(&linked, &["add", "notes.txt"]);
+    git(&linked, &["commit", "-q", "-m", "notes"]);
+}
+
 /// The pre-commit framework from PyPI, in a virtual environment of its own.
 fn pre_commit() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

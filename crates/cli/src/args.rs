@@ -81,6 +81,14 @@ clone and CI job makes the same fingerprints), else a private per-user key.")]
         command: ImportCommand,
     },
     /// Install a git pre-commit hook that runs `keysnare scan --staged`
+    #[command(after_help = "\
+The hook is written where git runs hooks from (`git rev-parse --git-path hooks`): the folder
+`core.hooksPath` names when it is set (in the repository's, the user's or the system's git
+configuration; a relative one is taken from the work tree's root), else the `hooks` folder of
+the repository's common git directory, which every linked work tree (`git worktree add`)
+shares. An existing pre-commit hook there (a hook manager's, such as husky's or lefthook's)
+is left alone unless --force: call `keysnare scan --staged` from it instead. A bare
+repository is refused: nothing is committed there.")]
     InstallHook {
         /// The repository
         #[arg(value_name = "REPO", default_value = ".")]

@@ -167,43 +167,48 @@ const HOOK: &str = "\
 # To accept a finding: add `keysnare:allow` to its line, or its fingerprint to
 # .keysnareignore (`keysnare ignore FINGERPRINT`). To skip once: git commit --no-verify.
 if ! command -v keysnare >/dev/null 2>&1; then
-  echo 'keysnare pre-commit hook: keysnare is not on PATH; install it or remove .git/hooks/pre-commit' >&2
+  echo \"keysnare pre-commit hook: keysnare is not on PATH; install it or remove $0\" >&2
   exit 1
 fi
 exec keysnare scan --staged --progress never
 ";
 
+/// Writes the pre-commit hook where git runs hooks from: `core.hooksPath` when it is set
+/// (relative to the work tree's root), else the common git directory's `hooks`, which all
+/// linked work trees share.
 pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
-    let dot_git = repo.join(".git");
-    let git_dir = if dot_git.is_dir() {
-        dot_git
-    } else if dot_git.is_file() {
-        // A linked work tree or submodule: `.git` is a file naming the git directory.
-        let text = std::fs::read_to_string(&dot_git)?;
-        let target = text
-            .trim()
-            .strip_prefix("gitdir:")
-            .map(str::trim)
-            .context("unexpected .git file")?;
-        repo.join(target)
-    } else {
-        bail!("{}: not a git work tree (no .git)", shown_path(repo));
-    };
-    let hooks = git_dir.join("hooks");
-    std::fs::create_dir_all(&hooks)?;
-    let hook = hooks.join("pre-commit");
-    if hook.exists() && !force {
+    let where_ = keysnare_git::hooks_dir(repo).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if where_.bare {
         bail!(
-            "{} exists; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
+            "{}: a bare repository: nothing is committed there, so git never runs its pre-commit hook; install the hook in a clone",
+            shown_path(repo)
+        );
+    }
+    let hooks = &where_.dir;
+    let configured = where_.configured.as_ref().map_or(String::new(), |c| {
+        format!(" (core.hooksPath is {})", shown_path(c))
+    });
+    let hook = hooks.join("pre-commit");
+    if (hook.exists() || hook.is_symlink()) && !force {
+        bail!(
+            "{} exists and git runs it{configured}; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
             shown_path(&hook)
         );
+    }
+    std::fs::create_dir_all(hooks)
+        .with_context(|| format!("cannot create {}{configured}", shown_path(hooks)))?;
+    if hook.is_symlink() {
+        // --force replaces a link (a hook manager's) with the hook, not the file it names.
+        std::fs::remove_file(&hook)
+            .with_context(|| format!("cannot replace {}", shown_path(&hook)))?;
     }
     std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", shown_path(&hook)))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", shown_path(&hook)))?;
     }
-    eprintln!("keysnare: installed {}", shown_path(&hook));
+    eprintln!("keysnare: installed {}{configured}", shown_path(&hook));
     Ok(EXIT_CLEAN)
 }
