@@ -282,6 +282,58 @@ fn pre_commit() -> &'static Path {
     })
 }
 
+/// A hook repository holding this checkout's hook manifest, committed, and its revision.
+fn hooks_repo(t: &Tree) -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hooks_repo = t.path().join("hooks-repo");
+    std::fs::create_dir_all(&hooks_repo).unwrap();
+    std::fs::copy(
+        root.join(".pre-commit-hooks.yaml"),
+        hooks_repo.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    git(&hooks_repo, &["init", "-q", "-b", "main"]);
+    git(&hooks_repo, &["add", "-A"]);
+    git(&hooks_repo, &["commit", "-q", "-m", "hooks"]);
+    let rev = String::from_utf8(git_out(&hooks_repo, &["rev-parse", "HEAD"]).stdout).unwrap();
+    (hooks_repo, rev.trim().to_string())
+}
+
+/// A project whose committed `.pre-commit-config.yaml` uses the `keysnare-system` hook.
+fn pre_commit_project(t: &Tree, name: &str) -> PathBuf {
+    let (hooks_repo, rev) = hooks_repo(t);
+    let repo = new_repo(t, name);
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: keysnare-system\n",
+            hooks_repo.display(),
+        ),
+    )
+    .unwrap();
+    git(&repo, &["add", ".pre-commit-config.yaml"]);
+    git(&repo, &["commit", "-q", "-m", "pre-commit config"]);
+    repo
+}
+
+/// `pre-commit ARGS...` in `dir`, with the keysnare under test first on PATH.
+fn run_pre_commit(t: &Tree, dir: &Path, args: &[&str]) -> Output {
+    Std::new(pre_commit())
+        .current_dir(dir)
+        .args(args)
+        .env("PATH", path_with_keysnare())
+        .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
+        .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap()
+}
+
+fn output_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 #[test]
 fn pre_commit_framework_runs_the_hook() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -296,45 +348,9 @@ fn pre_commit_framework_runs_the_hook() {
         String::from_utf8_lossy(&out.stdout)
     );
 
-    // A hook repository holding this checkout's hook manifest, committed.
     let t = Tree::new();
-    let hooks_repo = t.path().join("hooks-repo");
-    std::fs::create_dir_all(&hooks_repo).unwrap();
-    std::fs::copy(
-        root.join(".pre-commit-hooks.yaml"),
-        hooks_repo.join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
-    git(&hooks_repo, &["init", "-q", "-b", "main"]);
-    git(&hooks_repo, &["add", "-A"]);
-    git(&hooks_repo, &["commit", "-q", "-m", "hooks"]);
-    let rev = String::from_utf8(git_out(&hooks_repo, &["rev-parse", "HEAD"]).stdout).unwrap();
-
-    let repo = new_repo(&t, "project");
-    std::fs::write(
-        repo.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keysnare-system\n",
-            hooks_repo.display(),
-            rev.trim()
-        ),
-    )
-    .unwrap();
-    git(&repo, &["add", ".pre-commit-config.yaml"]);
-    git(&repo, &["commit", "-q", "-m", "pre-commit config"]);
-    let run = |args: &[&str], dir: &Path| {
-        Std::new(pre_commit())
-            .current_dir(dir)
-            .args(args)
-            .env("PATH", path_with_keysnare())
-            .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
-            .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap()
-    };
-    let out = run(&["install"], &repo);
+    let repo = pre_commit_project(&t, "project");
+    let out = run_pre_commit(&t, &repo, &["install"]);
     assert!(
         out.status.success(),
         "{}",
@@ -348,8 +364,7 @@ fn pre_commit_framework_runs_the_hook() {
     .unwrap();
     git(&repo, &["add", "config.py"]);
     let out = git_out(&repo, &["commit", "-m", "add token"]);
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = output_text(&out);
     assert!(!out.status.success(), "blocked: {text}");
     assert!(
         text.contains("config.py") && text.contains("github.pat.classic"),
@@ -367,6 +382,97 @@ fn pre_commit_framework_runs_the_hook() {
     .unwrap();
     git(&repo, &["add", "test_data.py"]);
     git(&repo, &["commit", "-q", "-m", "accepted test token"]);
+}
+
+/// `pre-commit run --all-files` passes every file of the repository to the hook, which
+/// scanned only what was staged (nothing) and said Passed on a repository full of secrets.
+#[test]
+fn pre_commit_run_all_files_fails_on_a_committed_secret() {
+    let t = Tree::new();
+    let repo = pre_commit_project(&t, "all-files");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("src/app.py"), "print('hello')\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "app"]);
+
+    // A clean repository passes.
+    let out = run_pre_commit(&t, &repo, &["run", "--all-files"]);
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Passed"), "{text}");
+
+    // A secret committed without the hook: the staged run has nothing to check, the
+    // whole-repository run fails on it and names the file.
+    std::fs::write(
+        repo.join("src/settings.py"),
+        format!("TOKEN = '{}'\n", github_token(703)),
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "settings"]);
+    let out = run_pre_commit(&t, &repo, &["run"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let out = run_pre_commit(&t, &repo, &["run", "--all-files"]);
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("Failed")
+            && text.contains("src/settings.py")
+            && text.contains("github.pat.classic"),
+        "{text}"
+    );
+    // Named files: the same.
+    let out = run_pre_commit(&t, &repo, &["run", "--files", "src/settings.py"]);
+    assert!(!out.status.success(), "{}", output_text(&out));
+
+    // A staged file is read as staged: the index's clean version passes while the work
+    // tree still holds a secret, and a staged secret fails while the work tree is clean.
+    std::fs::write(repo.join("src/settings.py"), "TOKEN = os.environ['T']\n").unwrap();
+    git(&repo, &["add", "src/settings.py"]);
+    std::fs::write(
+        repo.join("src/settings.py"),
+        format!("TOKEN = '{}'\n", github_token(704)),
+    )
+    .unwrap();
+    let out = run_keysnare_files(&repo, &["src/settings.py", "src/app.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    std::fs::write(
+        repo.join("src/app.py"),
+        format!("TOKEN = '{}'\n", github_token(705)),
+    )
+    .unwrap();
+    git(&repo, &["add", "src/app.py"]);
+    std::fs::write(repo.join("src/app.py"), "print('hello')\n").unwrap();
+    let out = run_keysnare_files(&repo, &["src/settings.py", "src/app.py"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("src/app.py") && !text.contains("src/settings.py"),
+        "{text}"
+    );
+    // Named from a sub-folder: the same file, at its path in the work tree.
+    let out = run_keysnare_files(&repo.join("src"), &["app.py"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("src/app.py"), "{text}");
+    // An excluded file is left out; a directory is an error naming it.
+    std::fs::write(repo.join(".keysnareignore"), "src/app.py\n").unwrap();
+    let out = run_keysnare_files(&repo, &["src/app.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let out = run_keysnare_files(&repo, &["src"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("error: src: a directory"), "{text}");
+}
+
+/// `keysnare scan --staged --files FILES...` in `dir`, as the pre-commit hook runs it.
+fn run_keysnare_files(dir: &Path, files: &[&str]) -> Output {
+    keysnare()
+        .current_dir(dir)
+        .args(["scan", "--staged", "--files", "--progress", "never"])
+        .args(files)
+        .output()
+        .unwrap()
 }
 
 fn fingerprints(repo: &Path) -> Vec<String> {

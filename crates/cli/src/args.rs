@@ -164,6 +164,7 @@ impl ScanArgs {
             range: None,
             since: None,
             staged: false,
+            files: false,
             no_git: b.no_git,
             no_worktree: b.no_worktree,
             progress: ProgressChoice::Auto,
@@ -220,6 +221,12 @@ pub struct ScanArgs {
     /// already is left out and counted (a history scan reports it)
     #[arg(long, conflicts_with = "no_git")]
     pub staged: bool,
+    /// With --staged: the PATHs are files of the git work tree the current directory is in,
+    /// as the pre-commit framework passes them (`pre-commit run --all-files` too). A file
+    /// the index changes is scanned as staged; any other file as the work tree holds it.
+    /// Findings name the files by their path in the work tree
+    #[arg(long, requires = "staged")]
+    pub files: bool,
     /// Scan a repository's work tree as plain files, without its history
     #[arg(long)]
     pub no_git: bool,

@@ -176,7 +176,30 @@ struct Executed {
 
 /// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
 fn execute(args: &ScanArgs) -> Result<Executed> {
+    // With --files, the work tree around the current directory holds the named files.
+    let files_root = if args.files {
+        if args.paths.iter().any(|p| p == Path::new("-")) {
+            bail!("--files names files of a work tree; `-` (standard input) is not one");
+        }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let repo = keysnare_git::Repository::discover(&cwd).map_err(|_| {
+            anyhow::anyhow!(
+                "--files names files of the git work tree the current directory is in, and {} is in none",
+                shown_path(&cwd)
+            )
+        })?;
+        match repo.work_dir() {
+            Some(dir) => Some(dir),
+            None => bail!(
+                "--files names files of a git work tree, and {} is in a bare repository",
+                shown_path(&cwd)
+            ),
+        }
+    } else {
+        None
+    };
     let config_root = match args.paths.as_slice() {
+        _ if files_root.is_some() => files_root.clone(),
         [p] if p == Path::new("-") => Some(PathBuf::from(".")),
         [p] if p.is_dir() => Some(p.clone()),
         [p] => p.parent().map(Path::to_path_buf),
@@ -219,12 +242,15 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
     let scope = git_scope(args);
-    let repos: Vec<&PathBuf> = if args.no_git || stdin {
+    let repos: Vec<PathBuf> = if let Some(root) = &files_root {
+        vec![root.clone()]
+    } else if args.no_git || stdin {
         Vec::new()
     } else {
         args.paths
             .iter()
             .filter(|p| keysnare_git::Repository::is_repository(p))
+            .cloned()
             .collect()
     };
     if !matches!(scope, GitScope::History { .. }) && repos.is_empty() {
@@ -235,7 +261,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
                 .map_or(".".into(), |p| crate::shown_path(p))
         );
     }
-    if !repos.is_empty() && args.paths.len() > 1 {
+    if files_root.is_none() && !repos.is_empty() && args.paths.len() > 1 {
         bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
     }
     // Fingerprints are keyed (docs/SECURITY.md): the project's key lives at the root of
@@ -357,6 +383,8 @@ fn git_scope(args: &ScanArgs) -> GitScope {
         GitScope::Range(r.clone())
     } else if let Some(rev) = &args.since {
         GitScope::Range(format!("{rev}..HEAD"))
+    } else if args.staged && args.files {
+        GitScope::Files(args.paths.clone())
     } else if args.staged {
         GitScope::Staged
     } else {

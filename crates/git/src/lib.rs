@@ -176,6 +176,20 @@ impl Repository {
             })
     }
 
+    /// Opens the repository that holds `dir` (it or the nearest parent that is one), found
+    /// as git finds it, in isolation like [`Repository::open`].
+    pub fn discover(dir: &Path) -> Result<Repository, Error> {
+        gix::discover_opts(dir, Default::default(), gix::open::Options::isolated())
+            .map(|repo| Repository {
+                inner: repo.into_sync(),
+                pack_cache: DEFAULT_PACK_CACHE,
+            })
+            .map_err(|e| Error::Open {
+                path: dir.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
     /// Whether `path` looks like a repository: a `.git` entry, or a bare repository layout.
     pub fn is_repository(path: &Path) -> bool {
         path.join(".git").exists()
