@@ -1064,10 +1064,96 @@ fn non_utf8_paths_given_and_missing_are_named() {
     assert_eq!(o.code, 2, "{}", o.stderr);
 }
 
+// 15. Terminal escape sequences and line breaks in a file name and a commit message: the
+// text report and the messages on stderr escape them (no raw ESC byte reaches the
+// terminal), while JSON keeps the name exact.
+#[test]
+fn escape_sequences_in_file_names_and_commits_reach_no_terminal() {
+    let t = Tree::new();
+    let gh = github_token(10_401);
+    let name = "\u{1b}[2J\u{1b}[31mevil\nname.env";
+    let shown = "\\x1b[2J\\x1b[31mevil\\nname.env";
+    let dir = t.path().join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), format!("T={gh}\n")).unwrap();
+    let no_raw_esc = |what: &str, bytes: &[u8]| {
+        assert!(
+            !bytes.contains(&0x1b),
+            "{what} holds a raw ESC: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    };
+
+    // The text report, and an error naming a path under the file (not a directory).
+    let beneath = dir.join(name).join("x");
+    let out = keysnare()
+        .args(["scan", "--progress", "never", "--color", "never"])
+        .arg(&dir)
+        .arg(&beneath)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    no_raw_esc("stdout", &out.stdout);
+    no_raw_esc("stderr", &out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains(shown), "{stdout}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("keysnare: error: ") && l.contains(&format!("{shown}/x: "))),
+        "{stderr}"
+    );
+    // Skipped by the size cap, listed with -v.
+    let (code, stderr) = verbose_stderr(&[dir.as_os_str(), OsStr::new("--max-file-size=8")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("keysnare: skipped ") && l.contains(shown)),
+        "{stderr}"
+    );
+    // JSON keeps the name as it is (its serialiser escapes it).
+    let o = scan(&[&dir]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.paths().iter().all(|p| p.ends_with(name)),
+        "{:?}",
+        o.paths()
+    );
+
+    // In history: the path and the commit's message.
+    let repo = t.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join(name), format!("T={gh}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &["commit", "-q", "-m", "tidy \u{1b}]0;pwned\u{7}\u{1b}[8m up"],
+    );
+    let out = keysnare()
+        .args(["scan", "--progress", "never", "--color", "never"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    no_raw_esc("stdout", &out.stdout);
+    no_raw_esc("stderr", &out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(shown), "{stdout}");
+    assert!(
+        stdout.contains("tidy \\x1b]0;pwned\\x07\\x1b[8m up"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{7}'), "{stdout}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Refs and rule files.
 
-// 15. 100,000 refs, written as packed-refs (20,000 loose tags: `git::many_refs_gitlinks_symlinks_and_lfs_pointers`).
+// 16. 100,000 refs, written as packed-refs (20,000 loose tags: `git::many_refs_gitlinks_symlinks_and_lfs_pointers`).
 #[test]
 fn hundred_thousand_refs() {
     let t = Tree::new();
@@ -1118,7 +1204,7 @@ fn run_rules<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
     (out.status.code().expect("exit code"), all)
 }
 
-// 16. A rule file that is not UTF-8.
+// 17. A rule file that is not UTF-8.
 #[test]
 fn non_utf8_rule_file_is_an_error_naming_file_and_line() {
     let t = Tree::new();
@@ -1147,7 +1233,7 @@ fn non_utf8_rule_file_is_an_error_naming_file_and_line() {
     assert!(text.contains("bad-rules.toml:3"), "{text}");
 }
 
-// 17. A rule whose regex is over the compiled size limit.
+// 18. A rule whose regex is over the compiled size limit.
 #[test]
 fn rule_regex_over_the_size_limit_is_an_error_naming_the_rule() {
     let t = Tree::new();

@@ -87,6 +87,178 @@ fn install_hook_blocks_commits_with_secrets() {
     git(&repo, &["commit", "-q", "-m", "notes"]);
 }
 
+/// `keysnare install-hook ARGS...` reading no user or system git configuration but
+/// `global` (a file, or none).
+fn install_hook(args: &[&str], global: Option<&Path>) -> Output {
+    keysnare()
+        .arg("install-hook")
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            global.map_or_else(|| PathBuf::from("/dev/null"), Path::to_path_buf),
+        )
+        .output()
+        .unwrap()
+}
+
+/// Where git itself runs `dir`'s pre-commit hook from.
+fn git_hook_path(dir: &Path, global: Option<&Path>) -> PathBuf {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["rev-parse", "--git-path", "hooks/pre-commit"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env(
+            "GIT_CONFIG_GLOBAL",
+            global.map_or_else(|| PathBuf::from("/dev/null"), Path::to_path_buf),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    dir.join(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// Commits a new file holding a fake AWS key in `dir` and asserts that the hook refused it.
+fn commit_with_secret_is_refused(dir: &Path, file: &str, seed: u64) {
+    std::fs::write(
+        dir.join(file),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(seed)),
+    )
+    .unwrap();
+    git(dir, &["add", file]);
+    let out = git_out(dir, &["commit", "-m", "add key"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the commit must be blocked: {text}");
+    assert!(
+        text.contains(file) && text.contains("aws.access-key-id"),
+        "the hook ran and named the finding: {text}"
+    );
+    git(dir, &["rm", "-q", "--cached", file]);
+    std::fs::remove_file(dir.join(file)).unwrap();
+}
+
+/// With `core.hooksPath` set (husky, lefthook, a shared folder), git does not run
+/// `.git/hooks`: the hook goes where git looks, or keysnare refuses and says why.
+#[test]
+fn install_hook_writes_where_core_hooks_path_points() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "hooks-path");
+    // Relative: taken from the work tree's root, whatever the current directory.
+    git(&repo, &["config", "core.hooksPath", ".githooks"]);
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(".githooks/pre-commit") && stderr.contains("core.hooksPath"),
+        "{stderr}"
+    );
+    assert!(repo.join(".githooks/pre-commit").is_file());
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+    assert_eq!(
+        git_hook_path(&repo, None).canonicalize().unwrap(),
+        repo.join(".githooks/pre-commit").canonicalize().unwrap()
+    );
+    commit_with_secret_is_refused(&repo, "app.env", 740);
+
+    // A hook manager's folder with its own pre-commit: left alone without --force, and
+    // the message says where git looks and why.
+    let managed = t.path().join("managed-hooks");
+    std::fs::create_dir_all(&managed).unwrap();
+    let foreign = "#!/bin/sh\nexit 0\n";
+    std::fs::write(managed.join("pre-commit"), foreign).unwrap();
+    git(
+        &repo,
+        &["config", "core.hooksPath", managed.to_str().unwrap()],
+    );
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("managed-hooks/pre-commit exists")
+            && stderr.contains("core.hooksPath")
+            && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(managed.join("pre-commit")).unwrap(),
+        foreign
+    );
+    let out = install_hook(&["--force", repo.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    commit_with_secret_is_refused(&repo, "other.env", 741);
+
+    // Set in the user's configuration only, as git reads it.
+    git(&repo, &["config", "--unset", "core.hooksPath"]);
+    let shared = t.path().join("shared-hooks");
+    let global = t.path().join("gitconfig");
+    std::fs::write(
+        &global,
+        format!("[core]\n\thooksPath = {}\n", shared.display()),
+    )
+    .unwrap();
+    let out = install_hook(&[repo.to_str().unwrap()], Some(&global));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shared.join("pre-commit").is_file());
+    assert_eq!(
+        git_hook_path(&repo, Some(&global)),
+        shared.join("pre-commit")
+    );
+
+    // A bare repository never runs a pre-commit hook: refused, saying so.
+    let bare = t.path().join("bare.git");
+    git(t.path(), &["init", "-q", "--bare", bare.to_str().unwrap()]);
+    let out = install_hook(&[bare.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bare repository"), "{stderr}");
+    assert!(!bare.join("hooks/pre-commit").exists());
+}
+
+/// A linked work tree's git directory has no hooks of its own: git runs the common
+/// directory's, for every work tree of the repository.
+#[test]
+fn install_hook_in_a_linked_worktree_guards_its_commits() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "main-tree");
+    let linked = t.path().join("linked-tree");
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let out = install_hook(&[linked.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let hook = repo.join(".git/hooks/pre-commit");
+    assert!(hook.is_file(), "{stderr}");
+    assert!(!repo.join(".git/worktrees/linked-tree/hooks").exists());
+    assert_eq!(
+        git_hook_path(&linked, None).canonicalize().unwrap(),
+        hook.canonicalize().unwrap()
+    );
+    commit_with_secret_is_refused(&linked, "linked.env", 750);
+    // The same hook guards the main work tree, and is not installed twice.
+    commit_with_secret_is_refused(&repo, "main.env", 751);
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    // A clean commit in the linked work tree goes through.
+    std::fs::write(linked.join("notes.txt"), "nothing secret\n").unwrap();
+    git(&linked, &["add", "notes.txt"]);
+    git(&linked, &["commit", "-q", "-m", "notes"]);
+}
+
 /// The pre-commit framework from PyPI, in a virtual environment of its own.
 fn pre_commit() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -110,6 +282,58 @@ fn pre_commit() -> &'static Path {
     })
 }
 
+/// A hook repository holding this checkout's hook manifest, committed, and its revision.
+fn hooks_repo(t: &Tree) -> (PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hooks_repo = t.path().join("hooks-repo");
+    std::fs::create_dir_all(&hooks_repo).unwrap();
+    std::fs::copy(
+        root.join(".pre-commit-hooks.yaml"),
+        hooks_repo.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    git(&hooks_repo, &["init", "-q", "-b", "main"]);
+    git(&hooks_repo, &["add", "-A"]);
+    git(&hooks_repo, &["commit", "-q", "-m", "hooks"]);
+    let rev = String::from_utf8(git_out(&hooks_repo, &["rev-parse", "HEAD"]).stdout).unwrap();
+    (hooks_repo, rev.trim().to_string())
+}
+
+/// A project whose committed `.pre-commit-config.yaml` uses the `keysnare-system` hook.
+fn pre_commit_project(t: &Tree, name: &str) -> PathBuf {
+    let (hooks_repo, rev) = hooks_repo(t);
+    let repo = new_repo(t, name);
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: keysnare-system\n",
+            hooks_repo.display(),
+        ),
+    )
+    .unwrap();
+    git(&repo, &["add", ".pre-commit-config.yaml"]);
+    git(&repo, &["commit", "-q", "-m", "pre-commit config"]);
+    repo
+}
+
+/// `pre-commit ARGS...` in `dir`, with the keysnare under test first on PATH.
+fn run_pre_commit(t: &Tree, dir: &Path, args: &[&str]) -> Output {
+    Std::new(pre_commit())
+        .current_dir(dir)
+        .args(args)
+        .env("PATH", path_with_keysnare())
+        .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
+        .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap()
+}
+
+fn output_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 #[test]
 fn pre_commit_framework_runs_the_hook() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -124,45 +348,9 @@ fn pre_commit_framework_runs_the_hook() {
         String::from_utf8_lossy(&out.stdout)
     );
 
-    // A hook repository holding this checkout's hook manifest, committed.
     let t = Tree::new();
-    let hooks_repo = t.path().join("hooks-repo");
-    std::fs::create_dir_all(&hooks_repo).unwrap();
-    std::fs::copy(
-        root.join(".pre-commit-hooks.yaml"),
-        hooks_repo.join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
-    git(&hooks_repo, &["init", "-q", "-b", "main"]);
-    git(&hooks_repo, &["add", "-A"]);
-    git(&hooks_repo, &["commit", "-q", "-m", "hooks"]);
-    let rev = String::from_utf8(git_out(&hooks_repo, &["rev-parse", "HEAD"]).stdout).unwrap();
-
-    let repo = new_repo(&t, "project");
-    std::fs::write(
-        repo.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keysnare-system\n",
-            hooks_repo.display(),
-            rev.trim()
-        ),
-    )
-    .unwrap();
-    git(&repo, &["add", ".pre-commit-config.yaml"]);
-    git(&repo, &["commit", "-q", "-m", "pre-commit config"]);
-    let run = |args: &[&str], dir: &Path| {
-        Std::new(pre_commit())
-            .current_dir(dir)
-            .args(args)
-            .env("PATH", path_with_keysnare())
-            .env("PRE_COMMIT_HOME", t.path().join("pre-commit-home"))
-            .env("KEYSNARE_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap()
-    };
-    let out = run(&["install"], &repo);
+    let repo = pre_commit_project(&t, "project");
+    let out = run_pre_commit(&t, &repo, &["install"]);
     assert!(
         out.status.success(),
         "{}",
@@ -176,8 +364,7 @@ fn pre_commit_framework_runs_the_hook() {
     .unwrap();
     git(&repo, &["add", "config.py"]);
     let out = git_out(&repo, &["commit", "-m", "add token"]);
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = output_text(&out);
     assert!(!out.status.success(), "blocked: {text}");
     assert!(
         text.contains("config.py") && text.contains("github.pat.classic"),
@@ -195,6 +382,97 @@ fn pre_commit_framework_runs_the_hook() {
     .unwrap();
     git(&repo, &["add", "test_data.py"]);
     git(&repo, &["commit", "-q", "-m", "accepted test token"]);
+}
+
+/// `pre-commit run --all-files` passes every file of the repository to the hook, which
+/// scanned only what was staged (nothing) and said Passed on a repository full of secrets.
+#[test]
+fn pre_commit_run_all_files_fails_on_a_committed_secret() {
+    let t = Tree::new();
+    let repo = pre_commit_project(&t, "all-files");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("src/app.py"), "print('hello')\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "app"]);
+
+    // A clean repository passes.
+    let out = run_pre_commit(&t, &repo, &["run", "--all-files"]);
+    let text = output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Passed"), "{text}");
+
+    // A secret committed without the hook: the staged run has nothing to check, the
+    // whole-repository run fails on it and names the file.
+    std::fs::write(
+        repo.join("src/settings.py"),
+        format!("TOKEN = '{}'\n", github_token(703)),
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "settings"]);
+    let out = run_pre_commit(&t, &repo, &["run"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let out = run_pre_commit(&t, &repo, &["run", "--all-files"]);
+    let text = output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("Failed")
+            && text.contains("src/settings.py")
+            && text.contains("github.pat.classic"),
+        "{text}"
+    );
+    // Named files: the same.
+    let out = run_pre_commit(&t, &repo, &["run", "--files", "src/settings.py"]);
+    assert!(!out.status.success(), "{}", output_text(&out));
+
+    // A staged file is read as staged: the index's clean version passes while the work
+    // tree still holds a secret, and a staged secret fails while the work tree is clean.
+    std::fs::write(repo.join("src/settings.py"), "TOKEN = os.environ['T']\n").unwrap();
+    git(&repo, &["add", "src/settings.py"]);
+    std::fs::write(
+        repo.join("src/settings.py"),
+        format!("TOKEN = '{}'\n", github_token(704)),
+    )
+    .unwrap();
+    let out = run_keysnare_files(&repo, &["src/settings.py", "src/app.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    std::fs::write(
+        repo.join("src/app.py"),
+        format!("TOKEN = '{}'\n", github_token(705)),
+    )
+    .unwrap();
+    git(&repo, &["add", "src/app.py"]);
+    std::fs::write(repo.join("src/app.py"), "print('hello')\n").unwrap();
+    let out = run_keysnare_files(&repo, &["src/settings.py", "src/app.py"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("src/app.py") && !text.contains("src/settings.py"),
+        "{text}"
+    );
+    // Named from a sub-folder: the same file, at its path in the work tree.
+    let out = run_keysnare_files(&repo.join("src"), &["app.py"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("src/app.py"), "{text}");
+    // An excluded file is left out; a directory is an error naming it.
+    std::fs::write(repo.join(".keysnareignore"), "src/app.py\n").unwrap();
+    let out = run_keysnare_files(&repo, &["src/app.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let out = run_keysnare_files(&repo, &["src"]);
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("error: src: a directory"), "{text}");
+}
+
+/// `keysnare scan --staged --files FILES...` in `dir`, as the pre-commit hook runs it.
+fn run_keysnare_files(dir: &Path, files: &[&str]) -> Output {
+    keysnare()
+        .current_dir(dir)
+        .args(["scan", "--staged", "--files", "--progress", "never"])
+        .args(files)
+        .output()
+        .unwrap()
 }
 
 fn fingerprints(repo: &Path) -> Vec<String> {

@@ -81,6 +81,14 @@ clone and CI job makes the same fingerprints), else a private per-user key.")]
         command: ImportCommand,
     },
     /// Install a git pre-commit hook that runs `keysnare scan --staged`
+    #[command(after_help = "\
+The hook is written where git runs hooks from (`git rev-parse --git-path hooks`): the folder
+`core.hooksPath` names when it is set (in the repository's, the user's or the system's git
+configuration; a relative one is taken from the work tree's root), else the `hooks` folder of
+the repository's common git directory, which every linked work tree (`git worktree add`)
+shares. An existing pre-commit hook there (a hook manager's, such as husky's or lefthook's)
+is left alone unless --force: call `keysnare scan --staged` from it instead. A bare
+repository is refused: nothing is committed there.")]
     InstallHook {
         /// The repository
         #[arg(value_name = "REPO", default_value = ".")]
@@ -156,6 +164,7 @@ impl ScanArgs {
             range: None,
             since: None,
             staged: false,
+            files: false,
             no_git: b.no_git,
             no_worktree: b.no_worktree,
             progress: ProgressChoice::Auto,
@@ -212,6 +221,12 @@ pub struct ScanArgs {
     /// already is left out and counted (a history scan reports it)
     #[arg(long, conflicts_with = "no_git")]
     pub staged: bool,
+    /// With --staged: the PATHs are files of the git work tree the current directory is in,
+    /// as the pre-commit framework passes them (`pre-commit run --all-files` too). A file
+    /// the index changes is scanned as staged; any other file as the work tree holds it.
+    /// Findings name the files by their path in the work tree
+    #[arg(long, requires = "staged")]
+    pub files: bool,
     /// Scan a repository's work tree as plain files, without its history
     #[arg(long)]
     pub no_git: bool,

@@ -82,8 +82,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 impl Config {
     /// Reads and checks a configuration file. Errors name the file and line.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read configuration: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read configuration: {e}",
+                crate::shown_path(path)
+            )
+        })?;
         Config::parse(path, text)
     }
 
@@ -92,7 +96,7 @@ impl Config {
             let line = e.span().map(|s| line_of(&text, s.start));
             anyhow::anyhow!(
                 "{}{}: {}",
-                path.display(),
+                crate::shown_path(path),
                 line.map(|l| format!(":{l}")).unwrap_or_default(),
                 e.message().trim()
             )
@@ -104,8 +108,9 @@ impl Config {
             let line = line_of(&text, s.span().start);
             Ok(Some(match s.into_inner() {
                 Size::Bytes(n) => n,
-                Size::Text(t) => parse_size(&t)
-                    .map_err(|e| anyhow::anyhow!("{}:{line}: scan.{field}: {e}", path.display()))?,
+                Size::Text(t) => parse_size(&t).map_err(|e| {
+                    anyhow::anyhow!("{}:{line}: scan.{field}: {e}", crate::shown_path(path))
+                })?,
             }))
         };
         let max_file_size = size("max_file_size", raw.scan.max_file_size)?;
@@ -151,7 +156,7 @@ impl Config {
     pub fn name(&self) -> String {
         self.path
             .as_ref()
-            .map_or_else(|| CONFIG_FILE_NAME.to_string(), |p| p.display().to_string())
+            .map_or_else(|| CONFIG_FILE_NAME.to_string(), |p| crate::shown_path(p))
     }
 }
 

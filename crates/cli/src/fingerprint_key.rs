@@ -171,9 +171,9 @@ pub fn notice(source: &KeySource, git_project: bool) -> Option<String> {
     }
 }
 
-/// A path as users should see it: without a leading `./`.
+/// A path as users should see it: without a leading `./`, control characters escaped.
 pub fn shown(path: &Path) -> String {
-    path.strip_prefix(".").unwrap_or(path).display().to_string()
+    crate::shown_path(path)
 }
 
 const PROJECT_HEADER: &str = "\
@@ -210,20 +210,24 @@ fn new_key() -> Result<[u8; KEY_BYTES]> {
 
 /// The key in a key file: 64 hex digits on the first line that is not blank or a comment.
 fn read_key(path: &Path) -> Result<Vec<u8>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the fingerprint key", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "{}: cannot read the fingerprint key",
+            crate::shown_path(path)
+        )
+    })?;
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'));
     let Some(hex) = line else {
-        bail!("{}: no key in it (64 hex digits)", path.display());
+        bail!("{}: no key in it (64 hex digits)", crate::shown_path(path));
     };
     if hex.len() != 2 * KEY_BYTES || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         // The line is not echoed: it is meant to be a key.
         bail!(
             "{}: the key must be 64 hex digits on a line of its own",
-            path.display()
+            crate::shown_path(path)
         );
     }
     Ok((0..KEY_BYTES)

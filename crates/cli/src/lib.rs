@@ -21,6 +21,7 @@ use clap::Parser;
 use keysnare_engine::{GitScope, ScanConfig, ScanOutput};
 use keysnare_report::{Options, Report, Summary};
 use keysnare_rules::{RuleSet, Source};
+use keysnare_types::escape_control;
 use keysnare_walk::SkipReason;
 
 use args::{
@@ -73,10 +74,28 @@ pub fn main() -> i32 {
             if is_broken_pipe(&e) {
                 return EXIT_CLEAN;
             }
-            eprintln!("keysnare: error: {e:#}");
+            eprintln!("keysnare: error: {}", shown_message(&format!("{e:#}")));
             EXIT_ERROR
         }
     }
+}
+
+/// A path as messages show it: without a leading `./`, control characters escaped
+/// (a file name can hold escape sequences and line breaks).
+pub(crate) fn shown_path(path: &Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
+    keysnare_types::escape_control(&path.to_string_lossy()).into_owned()
+}
+
+/// A message for stderr: control characters escaped in each of its lines. Messages that
+/// name inputs escape those names where they are written (so a line break in a name is
+/// `\n`); this keeps what a library's error text holds off the terminal too.
+fn shown_message(message: &str) -> String {
+    message
+        .split('\n')
+        .map(keysnare_types::escape_control)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -157,7 +176,30 @@ struct Executed {
 
 /// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
 fn execute(args: &ScanArgs) -> Result<Executed> {
+    // With --files, the work tree around the current directory holds the named files.
+    let files_root = if args.files {
+        if args.paths.iter().any(|p| p == Path::new("-")) {
+            bail!("--files names files of a work tree; `-` (standard input) is not one");
+        }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let repo = keysnare_git::Repository::discover(&cwd).map_err(|_| {
+            anyhow::anyhow!(
+                "--files names files of the git work tree the current directory is in, and {} is in none",
+                shown_path(&cwd)
+            )
+        })?;
+        match repo.work_dir() {
+            Some(dir) => Some(dir),
+            None => bail!(
+                "--files names files of a git work tree, and {} is in a bare repository",
+                shown_path(&cwd)
+            ),
+        }
+    } else {
+        None
+    };
     let config_root = match args.paths.as_slice() {
+        _ if files_root.is_some() => files_root.clone(),
         [p] if p == Path::new("-") => Some(PathBuf::from(".")),
         [p] if p.is_dir() => Some(p.clone()),
         [p] => p.parent().map(Path::to_path_buf),
@@ -200,12 +242,15 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         bail!("`-` (standard input) cannot be combined with other paths");
     }
     let scope = git_scope(args);
-    let repos: Vec<&PathBuf> = if args.no_git || stdin {
+    let repos: Vec<PathBuf> = if let Some(root) = &files_root {
+        vec![root.clone()]
+    } else if args.no_git || stdin {
         Vec::new()
     } else {
         args.paths
             .iter()
             .filter(|p| keysnare_git::Repository::is_repository(p))
+            .cloned()
             .collect()
     };
     if !matches!(scope, GitScope::History { .. }) && repos.is_empty() {
@@ -213,10 +258,10 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             "--range, --since and --staged need a git repository, and {} is not one",
             args.paths
                 .first()
-                .map_or(".".into(), |p| p.display().to_string())
+                .map_or(".".into(), |p| crate::shown_path(p))
         );
     }
-    if !repos.is_empty() && args.paths.len() > 1 {
+    if files_root.is_none() && !repos.is_empty() && args.paths.len() > 1 {
         bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
     }
     // Fingerprints are keyed (docs/SECURITY.md): the project's key lives at the root of
@@ -239,7 +284,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
                 .is_some_and(|r| r.join(".git").exists()),
         )
     {
-        eprintln!("keysnare: {notice}");
+        eprintln!("keysnare: {}", shown_message(&notice));
     }
     let progress =
         show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
@@ -262,13 +307,17 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     for e in &out.errors {
         eprintln!(
             "keysnare: error: {}: {}",
-            e.path.as_deref().unwrap_or("<input>"),
-            e.message
+            escape_control(e.path.as_deref().unwrap_or("<input>")),
+            escape_control(&e.message)
         );
     }
     if args.verbose {
         for s in &out.skipped {
-            eprintln!("keysnare: skipped {}: {}", s.path, skip_reason(&s.reason));
+            eprintln!(
+                "keysnare: skipped {}: {}",
+                escape_control(&s.path),
+                skip_reason(&s.reason)
+            );
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
         eprintln!(
@@ -334,6 +383,8 @@ fn git_scope(args: &ScanArgs) -> GitScope {
         GitScope::Range(r.clone())
     } else if let Some(rev) = &args.since {
         GitScope::Range(format!("{rev}..HEAD"))
+    } else if args.staged && args.files {
+        GitScope::Files(args.paths.clone())
     } else if args.staged {
         GitScope::Staged
     } else {
@@ -413,22 +464,25 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
 
 fn import_gitleaks(config: &Path, output: Option<&Path>, force: bool) -> Result<i32> {
     let text = std::fs::read_to_string(config)
-        .with_context(|| format!("cannot read {}", config.display()))?;
-    let imported = import::import_gitleaks(&config.display().to_string(), &text)?;
+        .with_context(|| format!("cannot read {}", crate::shown_path(config)))?;
+    let imported = import::import_gitleaks(&crate::shown_path(config), &text)?;
     for w in &imported.warnings {
-        eprintln!("keysnare: import: {w}");
+        eprintln!("keysnare: import: {}", shown_message(w));
     }
     match output {
         Some(path) => {
             if path.exists() && !force {
-                bail!("{} exists; use --force to replace it", path.display());
+                bail!(
+                    "{} exists; use --force to replace it",
+                    crate::shown_path(path)
+                );
             }
             std::fs::write(path, &imported.toml)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .with_context(|| format!("cannot write {}", crate::shown_path(path)))?;
             eprintln!(
                 "keysnare: import: {} rules written to {} ({} warnings)",
                 imported.rules,
-                path.display(),
+                crate::shown_path(path),
                 imported.warnings.len()
             );
         }
@@ -488,9 +542,11 @@ fn write_report(
     sarif: &keysnare_report::SarifContext,
 ) -> Result<()> {
     let mut sink: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
+        Some(path) => {
+            Box::new(BufWriter::new(File::create(path).with_context(|| {
+                format!("cannot create {}", crate::shown_path(path))
+            })?))
+        }
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let written = match format {
@@ -597,7 +653,11 @@ fn list_table(w: &mut dyn Write, set: &RuleSet) -> io::Result<()> {
         writeln!(
             w,
             "{:<width$}  {:<pw$}  {:<8}  {:<10}  {}",
-            r.id, r.provider, r.severity, r.confidence, r.name
+            escape_control(&r.id),
+            escape_control(&r.provider),
+            r.severity,
+            r.confidence,
+            escape_control(&r.name)
         )?;
     }
     w.flush()
@@ -636,7 +696,7 @@ fn check(files: &[PathBuf]) -> Result<i32> {
         match Source::read(f) {
             Ok(s) => sources.push(s),
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("{}", shown_message(&e.to_string()));
                 return Ok(EXIT_ERROR);
             }
         }
@@ -650,7 +710,7 @@ fn check(files: &[PathBuf]) -> Result<i32> {
         Ok(set) => Arc::new(set),
         Err(e) => {
             for d in e.diagnostics() {
-                println!("{d}");
+                println!("{}", shown_message(&d.to_string()));
             }
             println!("rules check: {} problems", e.diagnostics().len());
             return Ok(EXIT_FINDINGS);
@@ -684,7 +744,7 @@ fn check(files: &[PathBuf]) -> Result<i32> {
     }
     diags.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     for d in &diags {
-        println!("{d}");
+        println!("{}", shown_message(&d.to_string()));
     }
     let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
     let negatives: usize = set.rules().iter().map(|r| r.negative_examples.len()).sum();

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use keysnare_types::{Finding, Fingerprint};
 
 use crate::args::{BaselineArgs, BaselineCommand, ScanArgs};
-use crate::{EXIT_CLEAN, Executed, execute};
+use crate::{EXIT_CLEAN, Executed, execute, shown_path};
 
 /// One baseline line: `FINGERPRINT RULE_ID PATH`. No secret, line number or date, so the
 /// line only changes when the finding does.
@@ -48,7 +48,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     let mut existing: BTreeMap<Fingerprint, String> = BTreeMap::new();
     if update {
         let text = std::fs::read_to_string(&args.output)
-            .with_context(|| format!("cannot read baseline {}", args.output.display()))?;
+            .with_context(|| format!("cannot read baseline {}", shown_path(&args.output)))?;
         for (n, line) in text.lines().enumerate() {
             let t = line.trim();
             if t.is_empty() || t.starts_with('#') {
@@ -58,7 +58,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
             let fp = Fingerprint::from_hex(first).map_err(|_| {
                 anyhow::anyhow!(
                     "{}:{}: expected a finding fingerprint at the start of the line",
-                    args.output.display(),
+                    shown_path(&args.output),
                     n + 1
                 )
             })?;
@@ -98,7 +98,7 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         text.push('\n');
     }
     std::fs::write(&args.output, text)
-        .with_context(|| format!("cannot write baseline {}", args.output.display()))?;
+        .with_context(|| format!("cannot write baseline {}", shown_path(&args.output)))?;
     if update {
         let rewritten = if rekeyed.is_empty() {
             String::new()
@@ -107,13 +107,13 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
         };
         eprintln!(
             "keysnare: {}: {} findings ({added} added, {dropped} gone and dropped{rewritten})",
-            args.output.display(),
+            shown_path(&args.output),
             lines.len()
         );
     } else {
         eprintln!(
             "keysnare: {}: {} findings recorded",
-            args.output.display(),
+            shown_path(&args.output),
             lines.len()
         );
     }
@@ -131,7 +131,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
     let current = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", shown_path(file))),
     };
     let present: std::collections::HashSet<Fingerprint> = current
         .lines()
@@ -142,7 +142,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
         .create(true)
         .append(true)
         .open(file)
-        .with_context(|| format!("cannot write {}", file.display()))?;
+        .with_context(|| format!("cannot write {}", shown_path(file)))?;
     if !current.is_empty() && !current.ends_with('\n') {
         writeln!(out)?;
     }
@@ -157,7 +157,7 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
         }
         added += 1;
     }
-    eprintln!("keysnare: {}: {added} entries added", file.display());
+    eprintln!("keysnare: {}: {added} entries added", shown_path(file));
     Ok(EXIT_CLEAN)
 }
 
@@ -167,43 +167,48 @@ const HOOK: &str = "\
 # To accept a finding: add `keysnare:allow` to its line, or its fingerprint to
 # .keysnareignore (`keysnare ignore FINGERPRINT`). To skip once: git commit --no-verify.
 if ! command -v keysnare >/dev/null 2>&1; then
-  echo 'keysnare pre-commit hook: keysnare is not on PATH; install it or remove .git/hooks/pre-commit' >&2
+  echo \"keysnare pre-commit hook: keysnare is not on PATH; install it or remove $0\" >&2
   exit 1
 fi
 exec keysnare scan --staged --progress never
 ";
 
+/// Writes the pre-commit hook where git runs hooks from: `core.hooksPath` when it is set
+/// (relative to the work tree's root), else the common git directory's `hooks`, which all
+/// linked work trees share.
 pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
-    let dot_git = repo.join(".git");
-    let git_dir = if dot_git.is_dir() {
-        dot_git
-    } else if dot_git.is_file() {
-        // A linked work tree or submodule: `.git` is a file naming the git directory.
-        let text = std::fs::read_to_string(&dot_git)?;
-        let target = text
-            .trim()
-            .strip_prefix("gitdir:")
-            .map(str::trim)
-            .context("unexpected .git file")?;
-        repo.join(target)
-    } else {
-        bail!("{}: not a git work tree (no .git)", repo.display());
-    };
-    let hooks = git_dir.join("hooks");
-    std::fs::create_dir_all(&hooks)?;
-    let hook = hooks.join("pre-commit");
-    if hook.exists() && !force {
+    let where_ = keysnare_git::hooks_dir(repo).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if where_.bare {
         bail!(
-            "{} exists; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
-            hook.display()
+            "{}: a bare repository: nothing is committed there, so git never runs its pre-commit hook; install the hook in a clone",
+            shown_path(repo)
         );
     }
-    std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", hook.display()))?;
+    let hooks = &where_.dir;
+    let configured = where_.configured.as_ref().map_or(String::new(), |c| {
+        format!(" (core.hooksPath is {})", shown_path(c))
+    });
+    let hook = hooks.join("pre-commit");
+    if (hook.exists() || hook.is_symlink()) && !force {
+        bail!(
+            "{} exists and git runs it{configured}; keysnare leaves it alone (use --force to replace it, or call `keysnare scan --staged` from it)",
+            shown_path(&hook)
+        );
+    }
+    std::fs::create_dir_all(hooks)
+        .with_context(|| format!("cannot create {}{configured}", shown_path(hooks)))?;
+    if hook.is_symlink() {
+        // --force replaces a link (a hook manager's) with the hook, not the file it names.
+        std::fs::remove_file(&hook)
+            .with_context(|| format!("cannot replace {}", shown_path(&hook)))?;
+    }
+    std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", shown_path(&hook)))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", shown_path(&hook)))?;
     }
-    eprintln!("keysnare: installed {}", hook.display());
+    eprintln!("keysnare: installed {}{configured}", shown_path(&hook));
     Ok(EXIT_CLEAN)
 }

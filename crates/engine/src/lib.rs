@@ -130,6 +130,11 @@ pub enum GitScope {
     Range(String),
     /// The staged blobs that differ from `HEAD`.
     Staged,
+    /// Named files of the work tree (absolute, or relative to the current directory), as a
+    /// hook framework passes them: a file the index changes is scanned as staged (as
+    /// [`GitScope::Staged`], secrets `HEAD`'s version holds left out), any other as the work
+    /// tree holds it; each is reported at its path in the work tree.
+    Files(Vec<PathBuf>),
 }
 
 /// An input that was not scanned by policy.
@@ -205,7 +210,8 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
             continue;
         }
         let exclusions = Arc::new(exclusions_for(cfg, root)?);
-        walk_into(cfg, root, None, &exclusions, &collector, &budget.gate);
+        let (roots, gate) = (vec![root.clone()], &budget.gate);
+        walk_into(cfg, roots, None, Places::Own, &exclusions, &collector, gate);
         collector
             .lock()
             .expect("collector")
@@ -264,18 +270,28 @@ fn exclusions_for(cfg: &ScanConfig, root: &Path) -> Result<Exclusions, Error> {
     }
 }
 
-/// Walks `root` into `collector`. With `relative_to`, paths are shown relative to it (the
+/// Where a walked file's location goes when its content was scanned before.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Places {
+    /// Every file is a location of its own.
+    Own,
+    /// A work-tree file whose content history holds is named by history's location.
+    History,
+}
+
+/// Walks `roots` into `collector`. With `relative_to`, paths are shown relative to it (the
 /// work tree of a repository scan).
 fn walk_into(
     cfg: &ScanConfig,
-    root: &Path,
+    roots: Vec<PathBuf>,
     relative_to: Option<&Path>,
+    places: Places,
     exclusions: &Arc<Exclusions>,
     collector: &Mutex<Collector>,
     gate: &Arc<MemoryGate>,
 ) {
     let x = Arc::clone(exclusions);
-    let walk = Walk::new(vec![root.to_path_buf()])
+    let walk = Walk::new(roots)
         .max_file_size(cfg.max_file_size)
         .threads(cfg.threads)
         .memory(Arc::clone(gate))
@@ -303,7 +319,7 @@ fn walk_into(
                     collector,
                     provenance,
                     data,
-                    relative_to.is_some(),
+                    places == Places::History,
                 );
             }
             Event::Skipped { path, reason } => {
@@ -460,7 +476,17 @@ pub fn scan_repository(
         GitScope::History { worktree } => {
             let report = repo.scan_all(&opts, visitor);
             if *worktree && let Some(dir) = repo.work_dir() {
-                walk_into(cfg, &dir, Some(&dir), &exclusions, &collector, &budget.gate);
+                let (roots, gate) = (vec![dir.clone()], &budget.gate);
+                let places = Places::History;
+                walk_into(
+                    cfg,
+                    roots,
+                    Some(&dir),
+                    places,
+                    &exclusions,
+                    &collector,
+                    gate,
+                );
             }
             let wanted = collector.lock().expect("collector").matched();
             let (first, history_problems) = repo.first_introductions(&wanted);
@@ -484,14 +510,37 @@ pub fn scan_repository(
         }
         GitScope::Staged => {
             let introduced = repo.staged()?;
-            // Every path of each staged blob counts: a secret is left out only where every
-            // file the blob is staged as held it in HEAD.
-            let changed = introduced.clone();
-            let report = read_introduced(&repo, &opts, visitor, &collector, introduced);
-            // Only the files where something was found need their HEAD version read.
-            let matched = collector.lock().expect("collector").matched();
-            let known = already_committed(&repo, &opts, cfg, &changed, &matched);
-            collector.lock().expect("collector").drop_known(&known);
+            read_staged(&repo, &opts, cfg, visitor, &collector, introduced)
+        }
+        GitScope::Files(files) => {
+            let Some(dir) = repo.work_dir() else {
+                return Err(Error::Config(format!(
+                    "{}: a bare repository has no files to name",
+                    display_path(path)
+                )));
+            };
+            let named = named_files(&dir, files, &exclusions, &collector);
+            // A named file the index changes is scanned as staged; the others as the work
+            // tree holds them.
+            let mut staged = repo.staged()?;
+            staged.retain(|i| named.contains_key(&i.path));
+            let in_index: HashSet<&BString> = staged.iter().map(|i| &i.path).collect();
+            let roots: Vec<PathBuf> = named
+                .iter()
+                .filter(|(p, _)| !in_index.contains(p))
+                .map(|(_, rel)| dir.join(rel))
+                .collect();
+            let report = read_staged(&repo, &opts, cfg, visitor, &collector, staged);
+            let (places, gate) = (Places::Own, &budget.gate);
+            walk_into(
+                cfg,
+                roots,
+                Some(&dir),
+                places,
+                &exclusions,
+                &collector,
+                gate,
+            );
             report
         }
     };
@@ -527,6 +576,98 @@ pub fn scan_repository(
         });
     }
     Ok(finish(c.finish(), start, &budget))
+}
+
+/// Scans the staged blobs `introduced` and leaves out the secrets that `HEAD`'s version of
+/// their file already holds.
+fn read_staged(
+    repo: &Repository,
+    opts: &ReadOptions<'_>,
+    cfg: &ScanConfig,
+    visitor: GitVisitor<'_>,
+    collector: &Mutex<Collector>,
+    introduced: Vec<keysnare_git::Introduced>,
+) -> keysnare_git::ScanReport {
+    // Every path of each staged blob counts: a secret is left out only where every file the
+    // blob is staged as held it in HEAD.
+    let changed = introduced.clone();
+    let report = read_introduced(repo, opts, visitor, collector, introduced);
+    // Only the files where something was found need their HEAD version read.
+    let matched = collector.lock().expect("collector").matched();
+    let known = already_committed(repo, opts, cfg, &changed, &matched);
+    collector.lock().expect("collector").drop_known(&known);
+    report
+}
+
+/// The files `files` names (absolute, or relative to the current directory) as paths in
+/// the work tree `dir` (as git names them, and as this system does), without those the
+/// exclusions leave out. A name outside the work tree or a directory is an error in
+/// `collector`.
+fn named_files(
+    dir: &Path,
+    files: &[PathBuf],
+    exclusions: &Exclusions,
+    collector: &Mutex<Collector>,
+) -> HashMap<BString, PathBuf> {
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut named = HashMap::new();
+    for file in files {
+        let error = |message: String| ScanError {
+            path: Some(display_path(file)),
+            message,
+        };
+        // A file that is not there may still be staged (deleted after `git add`).
+        if std::fs::symlink_metadata(file).is_ok_and(|m| m.is_dir()) {
+            let message = "a directory: name the files in it".to_string();
+            collector
+                .lock()
+                .expect("collector")
+                .errors
+                .push(error(message));
+            continue;
+        }
+        let Some(rel) = work_tree_path(&root, &cwd, file) else {
+            let message = format!("not in the work tree of {}", display_path(dir));
+            collector
+                .lock()
+                .expect("collector")
+                .errors
+                .push(error(message));
+            continue;
+        };
+        if !exclusions.excludes_path(&rel, false) {
+            named.insert(path_bytes(&rel), rel);
+        }
+    }
+    named
+}
+
+/// `file` (absolute, or relative to `cwd`) relative to the work tree's canonical `root`:
+/// lexically, else through its folder's canonical path (a link on the way).
+fn work_tree_path(root: &Path, cwd: &Path, file: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut abs = PathBuf::new();
+    for c in cwd.join(file).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                abs.pop();
+            }
+            c => abs.push(c),
+        }
+    }
+    let inside = |p: &Path| {
+        p.strip_prefix(root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+    };
+    inside(&abs).or_else(|| {
+        let name = abs.file_name()?;
+        let folder = std::fs::canonicalize(abs.parent()?).ok()?;
+        inside(&folder.join(name))
+    })
 }
 
 /// Reads the `HEAD` versions of staged files (their `previous` blobs) and scans them.

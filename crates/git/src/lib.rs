@@ -13,9 +13,12 @@
 //! - [`Repository::staged`]: the staged blobs that differ from `HEAD`.
 //! - [`Repository::first_introductions`]: for matched blobs only, the first commit that
 //!   holds each at some path.
+//! - [`hooks_dir`]: the folder git runs the repository's hooks from (`core.hooksPath`, or
+//!   the common git directory's `hooks`).
 #![deny(missing_docs)]
 
 mod history;
+mod hooks;
 mod odb;
 mod range;
 mod staged;
@@ -27,6 +30,7 @@ use bstr::BString;
 
 use keysnare_types::{BlobId, CommitInfo, MemoryGate, Progress};
 
+pub use hooks::{HooksDir, hooks_dir};
 pub use odb::{INFLATE_LIMIT, OdbSize};
 
 /// The delta-base cache each reading thread keeps by default.
@@ -168,6 +172,20 @@ impl Repository {
             })
             .map_err(|e| Error::Open {
                 path: path.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Opens the repository that holds `dir` (it or the nearest parent that is one), found
+    /// as git finds it, in isolation like [`Repository::open`].
+    pub fn discover(dir: &Path) -> Result<Repository, Error> {
+        gix::discover_opts(dir, Default::default(), gix::open::Options::isolated())
+            .map(|repo| Repository {
+                inner: repo.into_sync(),
+                pack_cache: DEFAULT_PACK_CACHE,
+            })
+            .map_err(|e| Error::Open {
+                path: dir.to_path_buf(),
                 message: e.to_string(),
             })
     }

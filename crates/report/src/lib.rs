@@ -151,6 +151,20 @@ pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
 /// (this finding's and any other found on the same line), control characters other than
 /// tab replaced.
 pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String {
+    redacted_line(loc, opts)
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The location's line with its secrets redacted unless asked, control characters kept.
+pub(crate) fn redacted_line(loc: &Location, opts: &Options) -> String {
     let line = loc.line_text.as_slice();
     if is_binary(line) {
         return format!("<binary data, {} bytes on this line>", line.len());
@@ -168,15 +182,7 @@ pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String 
         }
     }
     raw.push_str(&line[at..].to_str_lossy());
-    raw.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    raw
 }
 
 /// An RFC 3339 date (`2024-05-01T12:30:00+02:00`) from seconds since the epoch and an

@@ -6,9 +6,9 @@ use anstyle::{AnsiColor, Effects, Style};
 
 use bstr::ByteSlice;
 
-use keysnare_types::{Finding, Location, Provenance, Severity};
+use keysnare_types::{Finding, Location, Provenance, Severity, escape_control};
 
-use crate::{Options, Report, finish, shown_line, shown_secret};
+use crate::{Options, Report, finish, redacted_line, shown_secret};
 
 fn severity_style(s: Severity) -> Style {
     match s {
@@ -35,6 +35,10 @@ impl Painter {
 
 /// Writes the findings grouped by file, then what to do about each kind of secret found.
 /// Writes nothing when there is no finding (the summary goes to stderr separately).
+///
+/// Text that comes from inputs or rule files (paths, lines, commit authors and messages,
+/// rule names) is written through [`escape_control`], so no control character of a file
+/// name or line reaches the terminal.
 pub fn write_text(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     finish(write_text_inner(w, report, opts))
 }
@@ -54,7 +58,7 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
     let dim = Style::new().effects(Effects::DIMMED);
     for (path, mut items) in by_path {
         items.sort_by_key(|(l, f)| (l.start, &f.rule_id));
-        writeln!(w, "{}", p.paint(bold, &path))?;
+        writeln!(w, "{}", p.paint(bold, &escape_control(&path)))?;
         for (loc, f) in items {
             let rule = report.rule_of(f);
             let sev = rule.map_or(Severity::Low, |r| r.severity);
@@ -64,11 +68,16 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 w,
                 "  {pos:<9} {} {} ({})",
                 p.paint(severity_style(sev), &sev_text),
-                rule.map_or(f.rule_id.as_str(), |r| r.name.as_str()),
-                f.rule_id,
+                escape_control(rule.map_or(f.rule_id.as_str(), |r| r.name.as_str())),
+                escape_control(&f.rule_id),
             )?;
             if let Some(enc) = &loc.encoding {
-                writeln!(w, "            {} {enc}", p.paint(dim, "found "))?;
+                writeln!(
+                    w,
+                    "            {} {}",
+                    p.paint(dim, "found "),
+                    escape_control(enc)
+                )?;
             }
             match &loc.provenance {
                 Provenance::Commit { commit, .. } => writeln!(
@@ -76,10 +85,10 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                     "            {} {} {} <{}> {} {}",
                     p.paint(dim, "commit"),
                     &commit.id[..commit.id.len().min(10)],
-                    commit.author_name.to_str_lossy(),
-                    commit.author_email.to_str_lossy(),
+                    escape_control(&commit.author_name.to_str_lossy()),
+                    escape_control(&commit.author_email.to_str_lossy()),
                     &crate::format_date(commit.time, commit.offset)[..10],
-                    commit.summary.to_str_lossy(),
+                    escape_control(&commit.summary.to_str_lossy()),
                 )?,
                 Provenance::Unreachable => writeln!(
                     w,
@@ -111,7 +120,7 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 w,
                 "            {} {}",
                 p.paint(dim, "line  "),
-                shown_line(f, loc, opts).trim()
+                escape_control(redacted_line(loc, opts).trim())
             )?;
             if let Some(score) = &f.score {
                 writeln!(
@@ -119,7 +128,7 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                     "            {} {:.1}: {}",
                     p.paint(dim, "why   "),
                     score.value,
-                    score.explain()
+                    escape_control(&score.explain())
                 )?;
             }
         }
@@ -139,12 +148,18 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
     if !fixes.is_empty() {
         writeln!(w, "{}", p.paint(bold, "What to do"))?;
         for r in fixes {
-            writeln!(w, "  {} ({}, {}):", r.name, r.provider, r.id)?;
+            writeln!(
+                w,
+                "  {} ({}, {}):",
+                escape_control(&r.name),
+                escape_control(&r.provider),
+                escape_control(&r.id)
+            )?;
             for line in r.remediation.lines() {
-                writeln!(w, "    {}", line.trim_end())?;
+                writeln!(w, "    {}", escape_control(line.trim_end()))?;
             }
             if let Some(url) = r.references.first() {
-                writeln!(w, "    See {url}")?;
+                writeln!(w, "    See {}", escape_control(url))?;
             }
         }
         writeln!(

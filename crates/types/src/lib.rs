@@ -5,6 +5,8 @@
 //! is one rule matching one blob at one byte span, and a [`Finding`] is one secret found by
 //! one rule, with every [`Location`] where it occurs. A finding is identified by its
 //! [`Fingerprint`], a hash of the rule id and the secret, never of a path, line or commit.
+//! Text from inputs (paths, lines, commit messages) goes to terminals through
+//! [`escape_control`].
 //!
 //! ```
 //! use keysnare_types::{BlobId, Fingerprint};
@@ -20,11 +22,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod escape;
 mod finding;
 mod id;
 mod memory;
 mod progress;
 
+pub use escape::escape_control;
 pub use finding::{
     Checksum, ChecksumKind, CommitInfo, Confidence, Decoded, Finding, Location, Match, Position,
     Provenance, Score, Severity, Span,
