@@ -699,3 +699,70 @@ fn keystores_are_found_by_content_in_directories_and_history() {
     assert!(stdout.contains("bytes of binary data"), "{stdout}");
     assert!(!stdout.contains('\u{fffd}'), "{stdout}");
 }
+
+#[test]
+fn a_secret_edited_forty_times_is_one_finding_introduced_by_its_first_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    fixture("edits.sh", &dir);
+
+    // JSON keeps every place, earliest first.
+    let (code, doc, rows) = scan(&dir, &[]);
+    assert_eq!(code, 1);
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{doc}");
+    assert_eq!(rows.len(), 41);
+    let f = &findings[0];
+    assert_eq!(f["rule_id"], "stripe.secret-key.live");
+    assert_eq!(f["commit"]["summary"], "v0", "{f}");
+    assert_eq!(f["locations"][0]["commit"]["summary"], "v0");
+    assert_eq!(f["locations"][1]["commit"]["summary"], "bump 1");
+    assert_eq!(f["locations"][40]["commit"]["summary"], "bump 40");
+
+    // Text: one block naming v0 and a count of the other places; -v lists them.
+    let text = |extra: &[&str]| {
+        let out = keysnare()
+            .args(["scan", "--color", "never"])
+            .args(extra)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = text(&[]);
+    assert_eq!(
+        plain.matches("Stripe live secret key").count(),
+        2,
+        "{plain}"
+    ); // block + "What to do"
+    assert!(plain.contains(" v0\n"), "{plain}");
+    assert!(!plain.contains("bump"), "{plain}");
+    assert!(
+        plain.contains("in 40 other places (-v lists them)"),
+        "{plain}"
+    );
+    let verbose = text(&["-v"]);
+    assert_eq!(
+        verbose.matches("            also  ").count(),
+        40,
+        "{verbose}"
+    );
+    assert!(verbose.contains(" bump 40\n"), "{verbose}");
+
+    // SARIF names v0's commit.
+    let v0 = git_output(&dir, &["rev-list", "--max-parents=0", "HEAD"], None);
+    let v0 = String::from_utf8(v0.stdout).unwrap();
+    let out = keysnare()
+        .args(["scan", "--format", "sarif"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let sarif = json(&out.stdout);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    let message = results[0]["message"]["text"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("introduced by commit {}", &v0[..12])),
+        "{message}"
+    );
+}

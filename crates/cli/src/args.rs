@@ -294,7 +294,8 @@ pub struct ScanArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// List skipped files on stderr
+    /// List skipped files on stderr, and every place of each finding in the text report
+    /// (otherwise the first place and a count of the others)
     #[arg(short, long)]
     pub verbose: bool,
     /// Do not print the summary line on stderr

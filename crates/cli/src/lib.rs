@@ -358,6 +358,7 @@ fn scan(args: ScanArgs) -> Result<i32> {
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let opts = Options {
         show_secrets: args.show_secrets,
+        verbose: args.verbose,
         color: match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -313,10 +313,10 @@ impl Collector {
                 !drop
             })
             .collect();
+        // A finding's first location is where the secret came in first: of the commits
+        // that hold it, the earliest in history (parents before children, then by date).
         for f in &mut findings {
-            f.locations.sort_by(|a, b| {
-                (&a.provenance, a.start, a.blob).cmp(&(&b.provenance, b.start, b.blob))
-            });
+            f.locations.sort_by(|a, b| introduction_order(a, b));
         }
         findings.sort_by(|a, b| {
             let ka = (&a.locations[0].provenance, a.locations[0].start, &a.rule_id);
@@ -455,5 +455,24 @@ pub(crate) fn scan_file(
             &blob.data,
             Some(path.as_bytes()),
         );
+    }
+}
+
+/// Orders a finding's locations: commits by their place in history (parents first, then
+/// author date), then by path and position; other origins as [`Provenance`] orders them.
+fn introduction_order(a: &Location, b: &Location) -> std::cmp::Ordering {
+    match (&a.provenance, &b.provenance) {
+        (
+            Provenance::Commit {
+                path: pa,
+                commit: ca,
+            },
+            Provenance::Commit {
+                path: pb,
+                commit: cb,
+            },
+        ) => (ca.order, ca.time, &ca.id, pa, a.start, a.blob)
+            .cmp(&(cb.order, cb.time, &cb.id, pb, b.start, b.blob)),
+        _ => (&a.provenance, a.start, a.blob).cmp(&(&b.provenance, b.start, b.blob)),
     }
 }

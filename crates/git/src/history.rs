@@ -62,7 +62,14 @@ pub(crate) fn commits_parents_first(
     hidden: Vec<ObjectId>,
     problems: &mut Vec<Problem>,
 ) -> Vec<ObjectId> {
-    let walk = match repo.rev_walk(tips).with_hidden(hidden).all() {
+    let walk = match repo
+        .rev_walk(tips)
+        .with_hidden(hidden)
+        .sorting(gix::revision::walk::Sorting::ByCommitTime(
+            gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+        ))
+        .all()
+    {
         Ok(w) => w,
         Err(e) => {
             problems.push(Problem {
@@ -73,6 +80,7 @@ pub(crate) fn commits_parents_first(
         }
     };
     let mut ids = Vec::new();
+    let mut times = Vec::new();
     let mut parents = Vec::new();
     let mut broken = 0usize;
     let mut first_error = None;
@@ -80,6 +88,7 @@ pub(crate) fn commits_parents_first(
         match info {
             Ok(info) => {
                 ids.push(info.id);
+                times.push(info.commit_time.unwrap_or_default());
                 parents.push(info.parent_ids.iter().copied().collect::<Vec<_>>());
             }
             Err(e) => {
@@ -97,7 +106,9 @@ pub(crate) fn commits_parents_first(
             ),
         });
     }
-    // Kahn's algorithm; ties broken by reverse walk order, so the result is deterministic.
+    // Kahn's algorithm; of the commits whose parents are all placed, the oldest (commit
+    // date, then walk order) comes next, so the result is deterministic and unrelated
+    // branches interleave by date.
     let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut pending = vec![0usize; ids.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
@@ -109,15 +120,18 @@ pub(crate) fn commits_parents_first(
             }
         }
     }
-    let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending[i] == 0).collect();
-    ready.reverse();
+    let key = |i: usize| std::cmp::Reverse((times[i], std::cmp::Reverse(i)));
+    let mut ready: std::collections::BinaryHeap<_> = (0..ids.len())
+        .filter(|&i| pending[i] == 0)
+        .map(key)
+        .collect();
     let mut order = Vec::with_capacity(ids.len());
-    while let Some(i) = ready.pop() {
+    while let Some(std::cmp::Reverse((_, std::cmp::Reverse(i)))) = ready.pop() {
         order.push(ids[i]);
-        for &c in children[i].iter().rev() {
+        for &c in &children[i] {
             pending[c] -= 1;
             if pending[c] == 0 {
-                ready.push(c);
+                ready.push(key(c));
             }
         }
     }
@@ -138,7 +152,7 @@ pub(crate) fn first_introductions(
     let order = commits_parents_first(&r, tips, Vec::new(), &mut problems);
     let mut seen_trees: HashSet<ObjectId> = HashSet::new();
     let mut unreadable = 0usize;
-    for id in order {
+    for (position, id) in order.into_iter().enumerate() {
         let Ok(commit) = r.find_commit(id) else {
             unreadable += 1;
             continue;
@@ -162,7 +176,7 @@ pub(crate) fn first_introductions(
             unreadable += 1;
         }
         if !hits.is_empty() {
-            let info = commit_info(&commit);
+            let info = commit_info(&commit, position as u64);
             for (blob, path) in hits {
                 found.entry(blob).or_insert_with(|| (path, info.clone()));
             }

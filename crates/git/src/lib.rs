@@ -371,7 +371,8 @@ pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 /// Commit metadata for reports.
-pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
+/// What a finding shows of `commit`, the `order`-th of a parents-first walk.
+pub(crate) fn commit_info(commit: &gix::Commit<'_>, order: u64) -> CommitInfo {
     let (name, email, time, offset) = match commit.author() {
         Ok(sig) => {
             let t = sig.time().unwrap_or_default();
@@ -395,6 +396,7 @@ pub(crate) fn commit_info(commit: &gix::Commit<'_>) -> CommitInfo {
         time,
         offset,
         summary,
+        order,
     }
 }
 

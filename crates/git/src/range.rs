@@ -43,7 +43,7 @@ pub(crate) fn introduced(
     let order = commits_parents_first(&r, vec![to], vec![from], &mut problems);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for id in order {
+    for (position, id) in order.into_iter().enumerate() {
         let read = |what: &str, e: String| Error::Read {
             what: format!("{what} {id}"),
             message: e,
@@ -77,7 +77,7 @@ pub(crate) fn introduced(
         if changed.is_empty() {
             continue;
         }
-        let info = commit_info(&commit);
+        let info = commit_info(&commit, position as u64);
         for (path, blob) in changed {
             if seen.insert(blob) {
                 out.push(Introduced {

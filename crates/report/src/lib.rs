@@ -107,6 +107,8 @@ pub struct Options {
     pub show_secrets: bool,
     /// Use ANSI colours (text only).
     pub color: bool,
+    /// List every place of a finding (text only; otherwise the first and a count).
+    pub verbose: bool,
 }
 
 /// The redacted form of a secret: a short prefix (at most 6 characters, at most a quarter
@@ -150,8 +152,8 @@ pub fn shown_secret(secret: &[u8], opts: &Options) -> String {
 /// The location's line as a report shows it: every secret on it redacted unless asked
 /// (this finding's and any other found on the same line), control characters other than
 /// tab replaced.
-pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String {
-    redacted_line(loc, opts)
+pub fn shown_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
+    redacted_line(finding, loc, opts)
         .chars()
         .map(|c| {
             if c.is_control() && c != '\t' {
@@ -164,9 +166,10 @@ pub fn shown_line(_finding: &Finding, loc: &Location, opts: &Options) -> String 
 }
 
 /// The location's line with its secrets redacted unless asked, control characters kept.
-pub(crate) fn redacted_line(loc: &Location, opts: &Options) -> String {
+/// A binary secret (a keystore file) has no line to show.
+pub(crate) fn redacted_line(finding: &Finding, loc: &Location, opts: &Options) -> String {
     let line = loc.line_text.as_slice();
-    if is_binary(line) {
+    if is_binary(&finding.secret) {
         return format!("<binary data, {} bytes on this line>", line.len());
     }
     let mut raw = String::with_capacity(line.len());

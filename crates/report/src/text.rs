@@ -45,9 +45,11 @@ pub fn write_text(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
 
 fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     let p = Painter { color: opts.color };
+    // One block per finding, under the path of its first place (where the secret came in
+    // first); its other places are counted, or listed with `-v`.
     let mut by_path: BTreeMap<String, Vec<(&Location, &Finding)>> = BTreeMap::new();
     for f in report.findings {
-        for loc in &f.locations {
+        if let Some(loc) = f.locations.first() {
             by_path
                 .entry(loc.provenance.display_path().into_owned())
                 .or_default()
@@ -82,13 +84,9 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
             match &loc.provenance {
                 Provenance::Commit { commit, .. } => writeln!(
                     w,
-                    "            {} {} {} <{}> {} {}",
+                    "            {} {}",
                     p.paint(dim, "commit"),
-                    &commit.id[..commit.id.len().min(10)],
-                    escape_control(&commit.author_name.to_str_lossy()),
-                    escape_control(&commit.author_email.to_str_lossy()),
-                    &crate::format_date(commit.time, commit.offset)[..10],
-                    escape_control(&commit.summary.to_str_lossy()),
+                    commit_line(commit)
                 )?,
                 Provenance::Unreachable => writeln!(
                     w,
@@ -120,7 +118,7 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                 w,
                 "            {} {}",
                 p.paint(dim, "line  "),
-                escape_control(redacted_line(loc, opts).trim())
+                escape_control(redacted_line(f, loc, opts).trim())
             )?;
             if let Some(score) = &f.score {
                 writeln!(
@@ -129,6 +127,20 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
                     p.paint(dim, "why   "),
                     score.value,
                     escape_control(&score.explain())
+                )?;
+            }
+            let others = &f.locations[1..];
+            if opts.verbose {
+                for other in others {
+                    writeln!(w, "            {} {}", p.paint(dim, "also  "), place(other))?;
+                }
+            } else if !others.is_empty() {
+                writeln!(
+                    w,
+                    "            {} in {} other place{} (-v lists them)",
+                    p.paint(dim, "also  "),
+                    others.len(),
+                    if others.len() == 1 { "" } else { "s" }
                 )?;
             }
         }
@@ -308,5 +320,35 @@ pub fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A commit on one line: short id, author, date and summary.
+fn commit_line(commit: &keysnare_types::CommitInfo) -> String {
+    format!(
+        "{} {} <{}> {} {}",
+        &commit.id[..commit.id.len().min(10)],
+        escape_control(&commit.author_name.to_str_lossy()),
+        escape_control(&commit.author_email.to_str_lossy()),
+        &crate::format_date(commit.time, commit.offset)[..10],
+        escape_control(&commit.summary.to_str_lossy()),
+    )
+}
+
+/// Another place of a finding, on one line: path and position, and where it came from.
+fn place(loc: &Location) -> String {
+    let at = format!(
+        "{}:{}:{}",
+        escape_control(&loc.provenance.display_path()),
+        loc.start.line,
+        loc.start.column
+    );
+    match &loc.provenance {
+        Provenance::Commit { commit, .. } => format!("{at}  commit {}", commit_line(commit)),
+        Provenance::Unreachable => {
+            format!("{at}  blob {} (no branch, tag or stash holds it)", loc.blob)
+        }
+        Provenance::Staged { .. } => format!("{at}  staged"),
+        Provenance::File { .. } | Provenance::Stdin => at,
     }
 }

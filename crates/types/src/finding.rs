@@ -227,6 +227,9 @@ pub struct CommitInfo {
     pub offset: i32,
     /// First line of the message.
     pub summary: BString,
+    /// Where the commit comes in the scan's walk of history, parents before children: of
+    /// two commits that hold a secret, the one with the smaller number brought it in first.
+    pub order: u64,
 }
 
 /// Where a blob came from.
