@@ -316,7 +316,7 @@ impl Collector {
         // A finding's first location is where the secret came in first: of the commits
         // that hold it, the earliest in history (parents before children, then by date).
         for f in &mut findings {
-            f.locations.sort_by(|a, b| introduction_order(a, b));
+            f.locations.sort_by(introduction_order);
         }
         findings.sort_by(|a, b| {
             let ka = (&a.locations[0].provenance, a.locations[0].start, &a.rule_id);
