@@ -15,7 +15,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use keysnare_types::Fingerprint;
+use keysnare_types::FingerprintKey;
 
 /// The environment variable holding a team's fingerprint key.
 pub const ENV: &str = "KEYSNARE_FINGERPRINT_KEY";
@@ -90,12 +90,12 @@ pub fn project_dir(start: &Path) -> PathBuf {
 }
 
 /// Finds (or makes) the key for a scan whose project directory ([`project_dir`]) is `root`
-/// (`None` when several paths are scanned), sets it for the process, and says where it came
-/// from. A project key file that is there but unreadable or malformed is an error.
-pub fn resolve(root: Option<&Path>) -> Result<KeySource> {
+/// (`None` when several paths are scanned), and says where it came from. The key goes into
+/// the scan's configuration. A project key file that is there but unreadable or malformed
+/// is an error.
+pub fn resolve(root: Option<&Path>) -> Result<(FingerprintKey, KeySource)> {
     let (key, source) = find(root)?;
-    Fingerprint::set_key(&key);
-    Ok(source)
+    Ok((FingerprintKey::new(key), source))
 }
 
 /// The key and where it came from, in the order [`resolve`] documents.

@@ -225,7 +225,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         Some(repo) => Some(repo.to_path_buf()),
         None => config_root.as_deref().map(fingerprint_key::project_dir),
     };
-    let key = fingerprint_key::resolve(project_root.as_deref())?;
+    let (fingerprint_key, key) = fingerprint_key::resolve(project_root.as_deref())?;
     // A created key file is said even with --quiet: it is a file the user should commit.
     let created = matches!(
         key,
@@ -245,6 +245,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
     let cfg = ScanConfig {
         progress: progress.clone(),
+        fingerprint_key: Some(fingerprint_key),
         ..cfg
     };
     let bar = progress.map(progress_bar);
