@@ -319,7 +319,7 @@ fn fingerprints_are_keyed_under_the_teams_key_when_it_is_given() {
     t.write("k.env", format!("K={aws}\n"));
     let cfg = t.path().join("config-home");
     let fingerprint = |key: &str| {
-        let out = keysnare_without_key(&cfg, false)
+        let out = keysnare_without_key(&cfg)
             .env("KEYSNARE_FINGERPRINT_KEY", key)
             .arg("scan")
             .arg(t.path())
@@ -334,14 +334,11 @@ fn fingerprints_are_keyed_under_the_teams_key_when_it_is_given() {
     assert_ne!(keyed, unkeyed(&aws));
     assert_eq!(keyed, fingerprint("team-secret-1"));
     assert_ne!(keyed, fingerprint("team-secret-2"));
-    assert!(
-        !cfg.exists(),
-        "no user key is made when the team's key is given"
-    );
+    assert!(!cfg.exists(), "nothing is written in the user's home");
     // An ignore entry made under the key accepts the finding under the key only.
     t.write(".keysnareignore", format!("{keyed}\n"));
     for (key, code) in [("team-secret-1", 0), ("team-secret-2", 1)] {
-        keysnare_without_key(&cfg, false)
+        keysnare_without_key(&cfg)
             .env("KEYSNARE_FINGERPRINT_KEY", key)
             .arg("scan")
             .arg(t.path())
@@ -351,21 +348,21 @@ fn fingerprints_are_keyed_under_the_teams_key_when_it_is_given() {
     }
 }
 
-/// A git project without a key gets one at its root on its first scan (outside CI); it is
-/// read back on every scan, and a clone that has it (committed) makes the same
-/// fingerprints. The key file is never scanned, never printed, and ignore entries written
-/// before fingerprints were keyed still match.
+/// `keysnare init` makes a project's key at its root and says so; every scan reads it back,
+/// and a clone that has it (committed) makes the same fingerprints. The key file is never
+/// scanned, never printed, and unkeyed ignore entries (written before the project had a
+/// key) still match.
 #[test]
-fn a_git_project_gets_its_own_key_which_every_clone_shares() {
+fn a_project_key_made_by_init_is_shared_by_every_clone() {
     let t = Tree::new();
-    let cfg = t.path().join("config-home");
+    let home = t.path().join("home");
     let aws = aws_key_id(961);
     let repo = t.path().join("project");
     std::fs::create_dir_all(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(repo.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
     let scan = |dir: &Path, extra: &[&str]| {
-        keysnare_without_key(&cfg, false)
+        keysnare_without_key(&home)
             .arg("scan")
             .arg(dir)
             .args(["-f", "json", "--progress", "never"])
@@ -373,30 +370,56 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
             .output()
             .unwrap()
     };
-
-    let out = scan(&repo, &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let key_file = repo.join(".keysnare.key");
+
+    // `init` from a sub-folder makes the key at the work tree's root.
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    let out = keysnare_without_key(&home)
+        .arg("init")
+        .arg(repo.join("sub"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
-        stderr.contains("this project's fingerprint key: commit it"),
+        stderr.contains("project/.keysnare.key, this project's fingerprint key: commit it"),
         "{stderr}"
     );
     let text = std::fs::read_to_string(&key_file).unwrap();
     let key = text.lines().find(|l| !l.starts_with('#')).unwrap();
     assert_eq!(key.len(), 64, "{text}");
+    assert!(!repo.join("sub/.keysnare.key").exists());
+    // A second `init` leaves it alone.
+    let out = keysnare_without_key(&home)
+        .arg("init")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exists"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), text);
+
+    let out = scan(&repo, &[]);
     let (fp, doc) = first_fingerprint(&out);
     assert_eq!(doc["summary"]["fingerprint_key"], "project");
     assert_ne!(fp, unkeyed(&aws), "keyed, not the bare hash");
-    let shown = format!("{}{stderr}", String::from_utf8_lossy(&out.stdout));
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!shown.contains(key), "the key is never printed");
-    assert!(!cfg.exists(), "a project key, not a user key");
+    assert!(!shown.contains("unkeyed"), "{shown}");
 
-    // Read back: no notice, same fingerprint, in history as in the work tree. Committed, the
-    // key file is not a finding at any confidence.
+    // Same fingerprint in history as in the work tree. Committed, the key file is not a
+    // finding at any confidence.
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "env and key"]);
     let out = scan(&repo, &["--confidence", "low"]);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("created"));
     let (again, doc) = first_fingerprint(&out);
     assert_eq!(again, fp);
     let paths: Vec<&str> = doc["findings"]
@@ -412,19 +435,17 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
     );
 
     // A scan of a sub-folder, or of standard input from one, uses its project's key.
-    std::fs::create_dir_all(repo.join("sub")).unwrap();
     std::fs::write(repo.join("sub/b.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
     let out = scan(&repo.join("sub"), &[]);
     assert_eq!(json(&out.stdout)["summary"]["fingerprint_key"], "project");
     assert_eq!(first_fingerprint(&out).0, fp);
-    let out = keysnare_without_key(&cfg, false)
+    let out = keysnare_without_key(&home)
         .current_dir(repo.join("sub"))
         .args(["scan", "-", "-f", "json"])
         .write_stdin(format!("AWS_ACCESS_KEY_ID={aws}\n"))
         .output()
         .unwrap();
     assert_eq!(first_fingerprint(&out).0, fp);
-    assert!(!repo.join("sub/.keysnare.key").exists());
 
     // A clone has the key and makes the same fingerprints; a project of its own does not.
     let clone = t.path().join("clone");
@@ -442,16 +463,9 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
     std::fs::create_dir_all(&other).unwrap();
     git(&other, &["init", "-q", "-b", "main"]);
     std::fs::write(other.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
-    let out = scan(&other, &["-q"]);
-    assert_ne!(first_fingerprint(&out).0, fp);
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("/other/.keysnare.key, this project's fingerprint key"),
-        "said even with -q: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ne!(first_fingerprint(&scan(&other, &[])).0, fp);
 
-    // An entry written before keys (the unkeyed hash) still accepts the finding.
+    // An unkeyed entry still accepts the finding.
     std::fs::write(
         clone.join(".keysnareignore"),
         format!("{}\n", unkeyed(&aws)),
@@ -466,6 +480,21 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
     );
     assert_eq!(json(&out.stdout)["summary"]["ignored_findings"], 1);
 
+    // With the team's key in the environment, `init` creates nothing: that key wins.
+    let out = keysnare_without_key(&home)
+        .env("KEYSNARE_FINGERPRINT_KEY", "team-secret")
+        .arg("init")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("KEYSNARE_FINGERPRINT_KEY is set"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!other.join(".keysnare.key").exists());
+
     // A damaged key file is an error naming it, and the line is not echoed.
     std::fs::write(&key_file, "# damaged\nnot-hex-at-all\n").unwrap();
     let out = scan(&repo, &[]);
@@ -476,76 +505,172 @@ fn a_git_project_gets_its_own_key_which_every_clone_shares() {
             && !stderr.contains("not-hex"),
         "{stderr}"
     );
+    assert!(
+        !home.exists(),
+        "nothing is kept in the user's home or configuration"
+    );
 }
 
-/// In CI, a project without a key gets none written into its checkout: fingerprints are made
-/// with the user's key (created private, then reused) and a notice says they will not match
-/// entries made elsewhere. A plain directory uses the user's key silently; with nowhere to
-/// keep one, a run uses a key of its own.
+/// Without `KEYSNARE_FINGERPRINT_KEY` or a project key, a scan prints unkeyed fingerprints,
+/// says so (when it found something), and makes no key anywhere, in CI or not.
 #[test]
-fn without_a_project_key_scans_use_the_users_key_or_a_one_time_key() {
+fn without_a_key_scans_print_unkeyed_fingerprints_and_write_no_key() {
     let t = Tree::new();
-    let cfg = t.path().join("config-home");
+    let home = t.path().join("home");
     let aws = aws_key_id(962);
-    let repo = t.path().join("ci-checkout");
+    let repo = t.path().join("checkout");
     std::fs::create_dir_all(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(repo.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
-    let run = |cfg: &Path, ci: bool, dir: &Path| {
-        keysnare_without_key(cfg, ci)
-            .arg("scan")
-            .arg(dir)
-            .args(["-f", "json", "--progress", "never"])
-            .output()
-            .unwrap()
-    };
-
-    let out = run(&cfg, true, &repo);
-    assert!(
-        !repo.join(".keysnare.key").exists(),
-        "nothing written in CI"
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        stderr.contains("this project has no fingerprint key (.keysnare.key)")
-            && stderr
-                .contains("Commit the project's .keysnare.key, or set KEYSNARE_FINGERPRINT_KEY"),
-        "{stderr}"
-    );
-    let (fp, doc) = first_fingerprint(&out);
-    assert_eq!(doc["summary"]["fingerprint_key"], "user");
-    let user_key = cfg.join("keysnare/fingerprint.key");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(&user_key).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "private: {mode:o}");
-    }
-    assert_eq!(first_fingerprint(&run(&cfg, true, &repo)).0, fp, "reused");
-
-    // A plain directory: the user's key, no notice, nothing written in it.
     let plain = t.path().join("plain");
     std::fs::create_dir_all(&plain).unwrap();
     std::fs::write(plain.join("a.env"), format!("AWS_ACCESS_KEY_ID={aws}\n")).unwrap();
-    let out = run(&cfg, false, &plain);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("fingerprint key"));
-    assert_eq!(
-        first_fingerprint(&out).0,
-        fp,
-        "same key, same secret, same rule"
-    );
-    assert!(!plain.join(".keysnare.key").exists());
+    for ci in [false, true] {
+        for dir in [&repo, &plain] {
+            let mut cmd = keysnare_without_key(&home);
+            if ci {
+                cmd.env("CI", "true");
+            }
+            let out = cmd
+                .arg("scan")
+                .arg(dir)
+                .args(["-f", "json", "--progress", "never", "-v"])
+                .output()
+                .unwrap();
+            let (fp, doc) = first_fingerprint(&out);
+            assert_eq!(fp, unkeyed(&aws), "{}", dir.display());
+            assert_eq!(doc["summary"]["fingerprint_key"], "none");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("fingerprints are unkeyed")
+                    && stderr.contains("`keysnare init` creates the project's key")
+                    && stderr.contains("fingerprints: unkeyed SHA-256"),
+                "{stderr}"
+            );
+            assert!(!dir.join(".keysnare.key").exists(), "{}", dir.display());
+        }
+    }
+    assert!(!home.exists(), "no user key");
+    // Nothing found: nothing to say about fingerprints.
+    let clean = t.path().join("clean");
+    std::fs::create_dir_all(&clean).unwrap();
+    std::fs::write(clean.join("notes.txt"), "nothing secret\n").unwrap();
+    let out = keysnare_without_key(&home)
+        .arg("scan")
+        .arg(&clean)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("unkeyed"));
+}
 
-    // Nowhere to keep a key (the config home is a file): a key for this run only.
-    let blocked = t.path().join("not-a-dir");
-    std::fs::write(&blocked, "").unwrap();
-    let a = run(&blocked, true, &repo);
-    let b = run(&blocked, true, &repo);
-    assert_eq!(json(&a.stdout)["summary"]["fingerprint_key"], "one-time");
+/// Every file under `dir` (the `.git` folder included) with its content.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                stack.push(path);
+            } else {
+                let content = if kind.is_file() {
+                    std::fs::read(&path).unwrap()
+                } else {
+                    Vec::new()
+                };
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), content);
+            }
+        }
+    }
+    files
+}
+
+/// Regression: a scan of a repository without a fingerprint key wrote `.keysnare.key` into
+/// it. A scanner reads what it scans and writes nothing there: history, staged, range,
+/// work-tree-as-files, sub-folder and standard-input scans leave `git status --porcelain
+/// --ignored` and every file (of the work tree and of `.git`) as they were, and make no file
+/// in the user's home either.
+#[test]
+fn a_scan_writes_nothing_into_the_scanned_repository() {
+    let t = Tree::new();
+    let home = t.path().join("home");
+    let repo = t.path().join("repo");
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join(".gitignore"), "build/\n").unwrap();
+    std::fs::write(
+        repo.join("old.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(963)),
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    std::fs::write(
+        repo.join("sub/new.env"),
+        format!("GITHUB_TOKEN={}\n", github_token(964)),
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "second"]);
+    // Staged, untracked and ignored files.
+    std::fs::write(
+        repo.join("staged.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(965)),
+    )
+    .unwrap();
+    git(&repo, &["add", "staged.env"]);
+    std::fs::write(
+        repo.join("untracked.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(966)),
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.join("build")).unwrap();
+    std::fs::write(
+        repo.join("build/out.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(967)),
+    )
+    .unwrap();
+
+    let status = || {
+        let out = git_output(&repo, &["status", "--porcelain", "--ignored"], None);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let status_before = status();
+    let files_before = snapshot(&repo);
+    let scans: [&[&str]; 7] = [
+        &["scan", "."],
+        &["scan", ".", "--staged"],
+        &["scan", ".", "--range", "HEAD~1..HEAD"],
+        &["scan", ".", "--no-git"],
+        &["scan", "sub"],
+        &["scan", "sub/new.env"],
+        &["scan", "-"],
+    ];
+    for args in scans {
+        let out = keysnare_without_key(&home)
+            .current_dir(&repo)
+            .args(args)
+            .args(["--progress", "never"])
+            .write_stdin(format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(968)))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} finds something: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(status(), status_before, "{args:?} changed git status");
+        assert_eq!(snapshot(&repo), files_before, "{args:?} wrote a file");
+        assert!(!home.exists(), "{args:?} wrote in the user's home");
+    }
     assert!(
-        String::from_utf8_lossy(&a.stderr).contains("a key for this run only"),
-        "{}",
-        String::from_utf8_lossy(&a.stderr)
+        status_before.contains("?? untracked.env"),
+        "{status_before}"
     );
-    assert_ne!(first_fingerprint(&a).0, first_fingerprint(&b).0);
+    assert!(status_before.contains("!! build/"), "{status_before}");
 }

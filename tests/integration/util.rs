@@ -18,18 +18,15 @@ pub fn keysnare() -> Command {
     c
 }
 
-/// The `keysnare` binary with no fingerprint key given: the key comes from the project, or
-/// from the user's key under `config_home` (`XDG_CONFIG_HOME`). Not in CI unless `ci`.
-pub fn keysnare_without_key(config_home: &Path, ci: bool) -> Command {
+/// The `keysnare` binary with no fingerprint key given: the key comes from the project, if
+/// it has one. `home` is the user's home and configuration folder (it need not exist).
+pub fn keysnare_without_key(home: &Path) -> Command {
     let mut c = Command::cargo_bin("keysnare").expect("binary");
     c.env_remove("NO_COLOR");
     c.env_remove("KEYSNARE_FINGERPRINT_KEY");
-    c.env("XDG_CONFIG_HOME", config_home);
-    if ci {
-        c.env("CI", "true");
-    } else {
-        c.env_remove("CI");
-    }
+    c.env_remove("CI");
+    c.env("HOME", home);
+    c.env("XDG_CONFIG_HOME", home.join(".config"));
     c
 }
 

@@ -673,3 +673,223 @@ fn unkeyed_baseline_entries_match_and_are_rewritten_under_the_key() {
     );
     scan_with_baseline();
 }
+
+/// The keyed fingerprint of `secret` found by `rule` under the project key in `key_file`.
+fn keyed_under(key_file: &Path, rule: &str, secret: &str) -> String {
+    let text = std::fs::read_to_string(key_file).unwrap();
+    let hex = text.lines().find(|l| !l.starts_with('#')).unwrap();
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    keysnare_types::FingerprintKey::new(bytes)
+        .fingerprint(rule, secret.as_bytes())
+        .to_string()
+}
+
+/// The fingerprints a text report prints, in order.
+fn printed_fingerprints(text: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(text);
+    text.split("fingerprint ")
+        .skip(1)
+        .map(|rest| rest.chars().take(32).collect::<String>())
+        .filter(|fp| fp.len() == 32 && fp.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
+}
+
+/// The fingerprint of the JSON report's finding at `path`.
+fn json_fingerprint(doc: &serde_json::Value, path: &str) -> String {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["locations"][0]["path"] == path)
+        .unwrap_or_else(|| panic!("no finding at {path}: {doc}"))["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A scan of a project without a key prints unkeyed fingerprints and writes nothing;
+/// `keysnare ignore` takes them as printed (text or JSON, from the work tree, the index or
+/// history only), creates the project's key, and writes the keyed form; every later scan
+/// accepts the findings. Fingerprints printed under the key are written as they are, and
+/// one that names no finding writes nothing.
+#[test]
+fn ignore_works_from_the_fingerprints_a_scan_printed() {
+    let t = Tree::new();
+    let home = t.path().join("home");
+    let repo = new_repo(&t, "ignore-printed");
+    let (old, staged, later) = (aws_key_id(740), aws_key_id(741), aws_key_id(742));
+    // A secret in history only, and one staged.
+    std::fs::write(repo.join("old.env"), format!("K={old}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "old key"]);
+    git(&repo, &["rm", "-q", "old.env"]);
+    git(&repo, &["commit", "-q", "-m", "removed"]);
+    std::fs::write(
+        repo.join("app.env"),
+        format!("AWS_ACCESS_KEY_ID={staged}\n"),
+    )
+    .unwrap();
+    git(&repo, &["add", "app.env"]);
+    let run = |args: &[&str]| {
+        keysnare_without_key(&home)
+            .current_dir(&repo)
+            .args(args)
+            .args(["--progress", "never"])
+            .output()
+            .unwrap()
+    };
+    let ignore = |fp: &str| {
+        keysnare_without_key(&home)
+            .current_dir(&repo)
+            .args(["ignore", fp])
+            .output()
+            .unwrap()
+    };
+    let unkeyed = |s: &str| {
+        keysnare_types::Fingerprint::unkeyed("aws.access-key-id", s.as_bytes()).to_string()
+    };
+
+    let out = run(&["scan", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let fp_old = json_fingerprint(&json(&out.stdout), "old.env");
+    assert_eq!(fp_old, unkeyed(&old));
+    let out = run(&["scan", "--staged", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let fp_staged = printed_fingerprints(&out.stdout);
+    assert_eq!(fp_staged, [unkeyed(&staged)]);
+    assert!(!repo.join(".keysnare.key").exists(), "scans write no key");
+
+    let out = keysnare_without_key(&home)
+        .current_dir(&repo)
+        .args(["ignore", &fp_old, &fp_staged[0], "--reason", "revoked"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("created .keysnare.key, this project's fingerprint key")
+            && stderr
+                .contains("2 entries added (2 given unkeyed, written under the fingerprint key)"),
+        "{stderr}"
+    );
+    let key_file = repo.join(".keysnare.key");
+    let entries = std::fs::read_to_string(repo.join(".keysnareignore")).unwrap();
+    assert_eq!(
+        entries,
+        format!(
+            "{}  # revoked\n{}  # revoked\n",
+            keyed_under(&key_file, "aws.access-key-id", &old),
+            keyed_under(&key_file, "aws.access-key-id", &staged)
+        )
+    );
+    for args in [
+        &["scan", "-f", "json"][..],
+        &["scan", "--staged", "-f", "json"],
+        &["scan", ".", "--no-git", "-f", "json"],
+    ] {
+        let out = run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(json(&out.stdout)["summary"]["ignored_findings"].as_u64() >= Some(1));
+        assert_eq!(json(&out.stdout)["summary"]["fingerprint_key"], "project");
+    }
+
+    // Printed under the key now: written as printed.
+    std::fs::write(repo.join("later.env"), format!("K={later}\n")).unwrap();
+    let out = run(&["scan", "-f", "json"]);
+    let fp_later = json_fingerprint(&json(&out.stdout), "later.env");
+    assert_eq!(
+        fp_later,
+        keyed_under(&key_file, "aws.access-key-id", &later)
+    );
+    let out = ignore(&fp_later);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 entries added") && !stderr.contains("unkeyed"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_to_string(repo.join(".keysnareignore"))
+            .unwrap()
+            .ends_with(&format!("{fp_later}\n"))
+    );
+    assert_eq!(run(&["scan"]).status.code(), Some(0));
+
+    // A fingerprint that names no finding (a typo, another key): an error, nothing written.
+    let before = std::fs::read_to_string(repo.join(".keysnareignore")).unwrap();
+    let out = ignore(&"0".repeat(32));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no finding in . (files, then history) has the fingerprint 0000"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".keysnareignore")).unwrap(),
+        before
+    );
+}
+
+/// `baseline create` in a project without a key creates it and records the keyed form of
+/// the findings a scan printed unkeyed; a scan with the baseline then reports nothing.
+/// `install-hook` gives a project without a key its key too.
+#[test]
+fn baseline_works_from_a_scan_of_a_project_without_a_key() {
+    let t = Tree::new();
+    let home = t.path().join("home");
+    let repo = new_repo(&t, "baseline-printed");
+    let aws = aws_key_id(743);
+    std::fs::write(repo.join("legacy.env"), format!("K={aws}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "legacy key"]);
+    let run = |args: &[&str]| {
+        keysnare_without_key(&home)
+            .current_dir(&repo)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["scan", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let printed = printed_fingerprints(&out.stdout);
+    assert_eq!(printed.len(), 1, "{}", String::from_utf8_lossy(&out.stdout));
+
+    let out = run(&["baseline", "create"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("created .keysnare.key, this project's fingerprint key"),
+        "{stderr}"
+    );
+    let keyed = keyed_under(&repo.join(".keysnare.key"), "aws.access-key-id", &aws);
+    assert_ne!(keyed, printed[0]);
+    let baseline = std::fs::read_to_string(repo.join("keysnare.baseline")).unwrap();
+    assert!(
+        baseline.contains(&format!("\n{keyed} aws.access-key-id legacy.env\n")),
+        "{baseline}"
+    );
+    let out = run(&["scan", "--baseline", "keysnare.baseline", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out.stdout)["summary"]["ignored_findings"], 1);
+
+    let hooked = new_repo(&t, "hook-key");
+    let out = keysnare_without_key(&home)
+        .arg("install-hook")
+        .arg(&hooked)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("this project's fingerprint key: commit it"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(hooked.join(".keysnare.key").exists());
+}

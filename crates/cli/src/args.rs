@@ -21,9 +21,10 @@ pub const SCAN_HELP: &str = concat!(
     "\
 Fingerprints are HMAC-SHA256 under the fingerprint key: KEYSNARE_FINGERPRINT_KEY, else the
 project's .keysnare.key (at the root of the scanned repository, or of the git work tree or
-folder holding one that the scanned folder is in; the first scan of a git work tree outside
-CI creates it: commit it), else a private per-user key
-($XDG_CONFIG_HOME/keysnare/fingerprint.key). -v says which.
+folder holding one that the scanned folder is in). Without a key they are unkeyed SHA-256,
+which whoever sees one can test guessed secrets against. A scan never writes a key:
+`keysnare init` creates the project's (so do `ignore`, `baseline` and `install-hook`);
+commit it. -v says which.
 
 ",
     exit_codes!()
@@ -57,23 +58,14 @@ pub enum Command {
         command: BaselineCommand,
     },
     /// Accept findings by fingerprint: append them to .keysnareignore
-    #[command(after_help = "\
-A fingerprint depends only on the rule and the secret: the entry keeps working after rebases,
-squashes and moved lines, and never hides a different secret. Every report prints it.
-
-Fingerprints are HMAC-SHA256 under the fingerprint key: KEYSNARE_FINGERPRINT_KEY, else the
-project's .keysnare.key (created by the first scan of a git work tree; commit it so every
-clone and CI job makes the same fingerprints), else a private per-user key.")]
-    Ignore {
-        /// Fingerprints (32 hex digits) as printed in reports
-        #[arg(value_name = "FINGERPRINT", required = true)]
-        fingerprints: Vec<String>,
-        /// The ignore file to append to
-        #[arg(long, value_name = "FILE", default_value = ".keysnareignore")]
-        file: PathBuf,
-        /// A note to keep next to each entry
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
+    #[command(after_help = IGNORE_HELP)]
+    Ignore(IgnoreArgs),
+    /// Create the project's fingerprint key, .keysnare.key, to be committed
+    #[command(after_help = INIT_HELP)]
+    Init {
+        /// The project: a git work tree (the key goes at its root) or a folder
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
     },
     /// Convert another scanner's configuration into a .keysnare.toml
     Import {
@@ -97,6 +89,53 @@ repository is refused: nothing is committed there.")]
         #[arg(long)]
         force: bool,
     },
+}
+
+const IGNORE_HELP: &str = "\
+A fingerprint depends only on the rule and the secret: the entry keeps working after rebases,
+squashes and moved lines, and never hides a different secret. Every report prints it.
+
+Each fingerprint is looked up among the findings of the folder FILE is in (its files, then,
+for a repository, its history; at every confidence, ignore entries left aside), and the
+entry is written in the keyed form: HMAC-SHA256 under KEYSNARE_FINGERPRINT_KEY, else the
+project's .keysnare.key, which is created when the project has no key (commit it). So a
+fingerprint printed by a scan of a project without a key (unkeyed) is stored keyed. A
+fingerprint that names no finding there is an error and nothing is written: pass the
+--rules and --config the scan used.";
+
+const INIT_HELP: &str = "\
+The key makes fingerprints (in reports, .keysnareignore and baselines) HMAC-SHA256 under it,
+so that a fingerprint seen without the repository cannot be tested against guessed secrets.
+Commit it, so that every clone and CI job makes the same fingerprints. Whoever can read the
+repository can read the key: to protect fingerprints from them too, keep the key out of the
+repository in KEYSNARE_FINGERPRINT_KEY (a CI secret), which takes precedence over the file.
+An existing key is left alone.";
+
+#[derive(Args, Debug)]
+pub struct IgnoreArgs {
+    /// Fingerprints (32 hex digits) as printed in reports
+    #[arg(value_name = "FINGERPRINT", required = true)]
+    pub fingerprints: Vec<String>,
+    /// The ignore file to append to; the folder it is in is where the findings are looked up
+    #[arg(long, value_name = "FILE", default_value = ".keysnareignore")]
+    pub file: PathBuf,
+    /// A note to keep next to each entry
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Read settings from FILE instead of `.keysnare.toml`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Where `ignore` looks for the findings its fingerprints name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The folder's files (a repository's work tree as plain files).
+    Files,
+    /// A repository's history, without its work tree.
+    History,
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,6 +196,42 @@ pub struct BaselineArgs {
 }
 
 impl ScanArgs {
+    /// The scan `ignore` runs to find the findings its fingerprints name: every confidence,
+    /// no ignore entries, quiet.
+    pub fn for_ignore(dir: &std::path::Path, i: &IgnoreArgs, lookup: Lookup) -> ScanArgs {
+        ScanArgs {
+            paths: vec![dir.to_path_buf()],
+            no_git: lookup == Lookup::Files,
+            no_worktree: true,
+            rules: RuleArgs {
+                rules: i.rules.rules.clone(),
+                no_default_rules: i.rules.no_default_rules,
+            },
+            no_ignore_file: true,
+            config: i.config.clone(),
+            confidence: Some(ConfidenceLevel::Low),
+            quiet: true,
+            range: None,
+            since: None,
+            staged: false,
+            files: false,
+            progress: ProgressChoice::Auto,
+            format: Some(Format::Json),
+            output: None,
+            exclude: Vec::new(),
+            baseline: None,
+            max_file_size: None,
+            memory_budget: None,
+            max_findings: None,
+            max_scan_time: None,
+            show_secrets: false,
+            exit_code: 1,
+            threads: 0,
+            color: ColorChoice::Never,
+            verbose: false,
+        }
+    }
+
     /// The scan a baseline command runs: everything but the baseline itself.
     pub fn for_baseline(b: &BaselineArgs) -> ScanArgs {
         ScanArgs {

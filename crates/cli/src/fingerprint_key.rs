@@ -5,26 +5,36 @@
 //! cannot be tested against guessed secrets by whoever lacks the key. The key, first found:
 //!
 //! 1. `KEYSNARE_FINGERPRINT_KEY`: a team secret kept outside the repository (a CI secret);
-//! 2. the project's key file, `.keysnare.key` at the root of what is scanned;
-//! 3. in a git work tree without one (outside CI), a new project key written there, to be
-//!    committed so that every clone and CI job uses it;
-//! 4. otherwise this user's key (`$XDG_CONFIG_HOME/keysnare/fingerprint.key`, or under
-//!    `~/.config`), created on first use, readable by the user only;
-//! 5. when none can be read or written, a one-time key for this run.
+//! 2. the project's key file, `.keysnare.key` in the project's directory ([`project_dir`]);
+//! 3. none: fingerprints are unkeyed (`v1`).
+//!
+//! A scan only reads keys: it never writes into what it scans. The commands that keep
+//! fingerprints (`init`, `ignore`, `baseline`, `install-hook`) create the project's key file
+//! when there is no key ([`KeyUse::Keep`]), so that what they write is keyed.
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use keysnare_types::Fingerprint;
+use keysnare_types::FingerprintKey;
 
 /// The environment variable holding a team's fingerprint key.
 pub const ENV: &str = "KEYSNARE_FINGERPRINT_KEY";
 
-/// The project key file's name, at the root of what is scanned.
+/// The project key file's name, in the project's directory.
 pub const FILE_NAME: &str = keysnare_engine::FINGERPRINT_KEY_FILE_NAME;
 
 /// Bytes of a generated key.
 const KEY_BYTES: usize = 32;
+
+/// What a command may do about the project's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Read a key, never write one: scans. Without a key, fingerprints are unkeyed.
+    Read,
+    /// Read a key, or create the project's key file when there is none: the commands that
+    /// write fingerprints down (`init`, `ignore`, `baseline`, `install-hook`).
+    Keep,
+}
 
 /// Where the key of a run came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,37 +48,45 @@ pub enum KeySource {
         /// Whether this run wrote it.
         created: bool,
     },
-    /// This user's key file.
-    User {
-        /// The file.
+    /// No key: fingerprints are unkeyed.
+    None {
+        /// Where the project's key file would be.
         path: PathBuf,
     },
-    /// A key made for this run only.
-    OneTime,
 }
 
 impl KeySource {
-    /// How reports name the key: `environment`, `project`, `user` or `one-time`.
+    /// How reports name the key: `environment`, `project` or `none`.
     pub fn label(&self) -> &'static str {
         match self {
             KeySource::Environment => "environment",
             KeySource::Project { .. } => "project",
-            KeySource::User { .. } => "user",
-            KeySource::OneTime => "one-time",
+            KeySource::None { .. } => "none",
         }
     }
 
-    /// The key for `-v`: its label and where it is (`project key (.keysnare.key)`).
+    /// How fingerprints were made, for `-v`.
     pub fn describe(&self) -> String {
-        let place = match self {
-            KeySource::Project { path, .. } | KeySource::User { path } => {
-                format!(" ({})", shown(path))
+        match self {
+            KeySource::Environment => format!("HMAC-SHA256 under the environment's key ({ENV})"),
+            KeySource::Project { path, .. } => {
+                format!("HMAC-SHA256 under the project key ({})", shown(path))
             }
-            KeySource::Environment => format!(" ({ENV})"),
-            KeySource::OneTime => String::new(),
-        };
-        format!("{} key{place}", self.label())
+            KeySource::None { path } => format!(
+                "unkeyed SHA-256 ({ENV} is not set and there is no {})",
+                shown(path)
+            ),
+        }
     }
+}
+
+/// A run's key: `None` for unkeyed fingerprints.
+#[derive(Clone, Debug)]
+pub struct Key {
+    /// The key.
+    pub key: Option<FingerprintKey>,
+    /// Where it came from.
+    pub source: KeySource,
 }
 
 /// The directory whose `.keysnare.key` is the project's key for a scan of `start`: the
@@ -89,69 +107,66 @@ pub fn project_dir(start: &Path) -> PathBuf {
     start.to_path_buf()
 }
 
-/// Finds (or makes) the key for a scan whose project directory ([`project_dir`]) is `root`
-/// (`None` when several paths are scanned), sets it for the process, and says where it came
-/// from. A project key file that is there but unreadable or malformed is an error.
-pub fn resolve(root: Option<&Path>) -> Result<KeySource> {
-    let (key, source) = find(root)?;
-    Fingerprint::set_key(&key);
-    Ok(source)
-}
-
-/// The key and where it came from, in the order [`resolve`] documents.
-fn find(root: Option<&Path>) -> Result<(Vec<u8>, KeySource)> {
+/// The key for a run whose project directory ([`project_dir`]) is `root`, in the order the
+/// module documents. With [`KeyUse::Keep`] and no key, the project's key file is created
+/// (`created` says so). A project key file that is there but unreadable or malformed is an
+/// error.
+pub fn resolve(root: &Path, key_use: KeyUse) -> Result<Key> {
     if let Some(key) = std::env::var_os(ENV).filter(|k| !k.is_empty()) {
-        return Ok((key.as_encoded_bytes().to_vec(), KeySource::Environment));
+        return Ok(Key {
+            key: Some(FingerprintKey::new(key.as_encoded_bytes().to_vec())),
+            source: KeySource::Environment,
+        });
     }
-    if let Some(root) = root {
-        let path = root.join(FILE_NAME);
-        let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-        let header = (root.join(".git").exists() && !in_ci).then_some(PROJECT_HEADER);
-        if let Some((key, created)) = read_or_create(&path, header, false)? {
-            return Ok((key, KeySource::Project { path, created }));
-        }
+    let path = root.join(FILE_NAME);
+    if path.exists() {
+        return Ok(Key {
+            key: Some(FingerprintKey::new(read_key(&path)?)),
+            source: KeySource::Project {
+                path,
+                created: false,
+            },
+        });
     }
-    if let Some(path) = user_key_path()
-        && let Some((key, _)) = read_or_create(&path, Some(USER_HEADER), true)?
-    {
-        return Ok((key, KeySource::User { path }));
+    match key_use {
+        KeyUse::Read => Ok(Key {
+            key: None,
+            source: KeySource::None { path },
+        }),
+        KeyUse::Keep => create(&path),
     }
-    Ok((new_key()?.to_vec(), KeySource::OneTime))
 }
 
-/// The key in the key file `path`, and whether this call wrote it: read when the file is
-/// there; otherwise, with a `header`, a new key written there. `None` when there is no file
-/// and none can be written.
-fn read_or_create(
-    path: &Path,
-    header: Option<&str>,
-    private: bool,
-) -> Result<Option<(Vec<u8>, bool)>> {
-    if path.exists() {
-        return Ok(Some((read_key(path)?, false)));
-    }
-    let Some(header) = header else {
-        return Ok(None);
-    };
+/// Writes a new project key at `path`, or reads the one another run made meanwhile.
+fn create(path: &Path) -> Result<Key> {
     let key = new_key()?;
-    let written = path
-        .parent()
-        .is_some_and(|d| std::fs::create_dir_all(d).is_ok())
-        && write_key(path, &key, header, private).is_ok();
-    if written {
-        return Ok(Some((key.to_vec(), true)));
+    match write_key(path, &key, PROJECT_HEADER) {
+        Ok(()) => Ok(Key {
+            key: Some(FingerprintKey::new(key.to_vec())),
+            source: KeySource::Project {
+                path: path.to_path_buf(),
+                created: true,
+            },
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Key {
+            key: Some(FingerprintKey::new(read_key(path)?)),
+            source: KeySource::Project {
+                path: path.to_path_buf(),
+                created: false,
+            },
+        }),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "cannot create the project's fingerprint key {} (or set {ENV})",
+                path.display()
+            )
+        }),
     }
-    // Another run may have made it meanwhile.
-    if path.exists() {
-        return Ok(Some((read_key(path)?, false)));
-    }
-    Ok(None)
 }
 
-/// What to tell the user about the key on stderr, if anything: that a project key was
-/// created and should be committed, or that fingerprints of a git project will not match
-/// entries made elsewhere.
-pub fn notice(source: &KeySource, git_project: bool) -> Option<String> {
+/// What to tell the user on stderr about a created project key: that it should be
+/// committed.
+pub fn created_notice(source: &KeySource) -> Option<String> {
     match source {
         KeySource::Project {
             path,
@@ -160,12 +175,16 @@ pub fn notice(source: &KeySource, git_project: bool) -> Option<String> {
             "created {}, this project's fingerprint key: commit it, so that fingerprints (and .keysnareignore entries) are the same in every clone and in CI",
             shown(path)
         )),
-        KeySource::User { .. } | KeySource::OneTime if git_project => Some(format!(
-            "this project has no fingerprint key ({FILE_NAME}), so fingerprints are made with {}; they will not match .keysnareignore entries made elsewhere. Commit the project's {FILE_NAME}, or set {ENV}",
-            match source {
-                KeySource::User { path } => format!("this user's key ({})", shown(path)),
-                _ => "a key for this run only".to_string(),
-            }
+        _ => None,
+    }
+}
+
+/// What to tell the user on stderr when a scan printed unkeyed fingerprints.
+pub fn unkeyed_notice(source: &KeySource) -> Option<String> {
+    match source {
+        KeySource::None { path } => Some(format!(
+            "fingerprints are unkeyed ({ENV} is not set and there is no {}): whoever sees one can test guessed secrets against it. `keysnare init` creates the project's key; `keysnare ignore` and `keysnare baseline create` create it too and store the keyed form",
+            shown(path)
         )),
         _ => None,
     }
@@ -179,27 +198,9 @@ pub fn shown(path: &Path) -> String {
 const PROJECT_HEADER: &str = "\
 # keysnare fingerprint key of this project (docs/SECURITY.md). Fingerprints in reports,
 # .keysnareignore and baselines are HMAC-SHA256 under it, so that a fingerprint seen
-# without this repository cannot be tested against guessed secrets. Commit this file.
+# without this repository cannot be tested against guessed secrets. Commit this file;
+# whoever can read the repository can read it.
 ";
-
-const USER_HEADER: &str = "\
-# keysnare fingerprint key of this user, for scans outside a project with its own
-# .keysnare.key (docs/SECURITY.md). Keep it private.
-";
-
-/// `$XDG_CONFIG_HOME/keysnare/fingerprint.key`, or `~/.config/keysnare/fingerprint.key`.
-fn user_key_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".config"))
-        })?;
-    Some(base.join("keysnare").join("fingerprint.key"))
-}
 
 fn new_key() -> Result<[u8; KEY_BYTES]> {
     let mut key = [0u8; KEY_BYTES];
@@ -230,23 +231,18 @@ fn read_key(path: &Path) -> Result<Vec<u8>> {
             crate::shown_path(path)
         );
     }
-    Ok((0..KEY_BYTES)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex digits"))
-        .collect())
+    (0..KEY_BYTES)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .with_context(|| format!("{}: the key must be 64 hex digits", path.display()))
 }
 
 /// Writes a new key file; never replaces one (a file made meanwhile by another run wins).
-fn write_key(path: &Path, key: &[u8], header: &str, private: bool) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts.open(path)?;
+fn write_key(path: &Path, key: &[u8], header: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     f.write_all(format!("{header}{hex}\n").as_bytes())?;
     f.sync_all()
@@ -261,10 +257,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(FILE_NAME);
         let key = [7u8; KEY_BYTES];
-        write_key(&p, &key, PROJECT_HEADER, false).unwrap();
+        write_key(&p, &key, PROJECT_HEADER).unwrap();
         assert_eq!(read_key(&p).unwrap(), key.to_vec());
         assert!(
-            write_key(&p, &[8u8; KEY_BYTES], PROJECT_HEADER, false).is_err(),
+            write_key(&p, &[8u8; KEY_BYTES], PROJECT_HEADER).is_err(),
             "never replaced"
         );
         assert_eq!(read_key(&p).unwrap(), key.to_vec());
@@ -276,17 +272,6 @@ mod tests {
         assert!(!e.contains("not-a-key"), "the line is not echoed: {e}");
         std::fs::write(&bad, "# only comments\n").unwrap();
         assert!(read_key(&bad).unwrap_err().to_string().contains("no key"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn user_keys_are_private() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("fingerprint.key");
-        write_key(&p, &[1u8; KEY_BYTES], USER_HEADER, true).unwrap();
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "{mode:o}");
     }
 
     #[test]

@@ -53,11 +53,8 @@ pub fn main() -> i32 {
         Command::Scan(args) => scan(args),
         Command::Rules { command } => rules(command),
         Command::Baseline { command } => workflow::baseline(command),
-        Command::Ignore {
-            fingerprints,
-            file,
-            reason,
-        } => workflow::ignore(&fingerprints, &file, reason.as_deref()),
+        Command::Ignore(args) => workflow::ignore(&args),
+        Command::Init { dir } => workflow::init(&dir),
         Command::InstallHook { repo, force } => workflow::install_hook(&repo, force),
         Command::Import {
             command:
@@ -83,7 +80,11 @@ pub fn main() -> i32 {
 /// A path as messages show it: without a leading `./`, control characters escaped
 /// (a file name can hold escape sequences and line breaks).
 pub(crate) fn shown_path(path: &Path) -> String {
-    let path = path.strip_prefix(".").unwrap_or(path);
+    let path = match path.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest,
+        // The current folder is `.`, not an empty name.
+        _ => path,
+    };
     keysnare_types::escape_control(&path.to_string_lossy()).into_owned()
 }
 
@@ -170,11 +171,14 @@ struct Executed {
     rules: Arc<RuleSet>,
     format: Format,
     repo: Option<PathBuf>,
-    /// Where the fingerprint key came from.
-    key: fingerprint_key::KeySource,
+    /// The fingerprint key, and where it came from.
+    key: fingerprint_key::Key,
+    /// The project directory, where its fingerprint key is (or would be).
+    project: PathBuf,
 }
 
 /// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
+/// The scan writes nothing: without a fingerprint key, its fingerprints are unkeyed.
 fn execute(args: &ScanArgs) -> Result<Executed> {
     // With --files, the work tree around the current directory holds the named files.
     let files_root = if args.files {
@@ -264,28 +268,19 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     if files_root.is_none() && !repos.is_empty() && args.paths.len() > 1 {
         bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
     }
-    // Fingerprints are keyed (docs/SECURITY.md): the project's key lives at the root of
-    // what is scanned, where .keysnareignore and .keysnare.toml are read.
-    let project_root = match repos.first() {
-        Some(repo) => Some(repo.to_path_buf()),
-        None => config_root.as_deref().map(fingerprint_key::project_dir),
+    // Fingerprints are keyed (docs/SECURITY.md) when the project has a key: it lives at the
+    // root of what is scanned, where .keysnareignore and .keysnare.toml are read, or of the
+    // current directory's project when several paths are scanned.
+    let project_root = match (repos.first(), config_root.as_deref()) {
+        (Some(repo), _) => repo.to_path_buf(),
+        (None, Some(root)) => fingerprint_key::project_dir(root),
+        (None, None) => fingerprint_key::project_dir(Path::new(".")),
     };
-    let key = fingerprint_key::resolve(project_root.as_deref())?;
-    // A created key file is said even with --quiet: it is a file the user should commit.
-    let created = matches!(
-        key,
-        fingerprint_key::KeySource::Project { created: true, .. }
-    );
-    if (!args.quiet || created)
-        && let Some(notice) = fingerprint_key::notice(
-            &key,
-            project_root
-                .as_deref()
-                .is_some_and(|r| r.join(".git").exists()),
-        )
-    {
-        eprintln!("keysnare: {}", shown_message(&notice));
-    }
+    let key = fingerprint_key::resolve(&project_root, fingerprint_key::KeyUse::Read)?;
+    let cfg = ScanConfig {
+        fingerprint_key: key.key.clone(),
+        ..cfg
+    };
     let progress =
         show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
     let cfg = ScanConfig {
@@ -320,10 +315,13 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             );
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
-        eprintln!(
-            "keysnare: fingerprints: HMAC-SHA256 under the {}",
-            key.describe()
-        );
+        eprintln!("keysnare: fingerprints: {}", key.source.describe());
+    }
+    if !args.quiet
+        && !out.findings.is_empty()
+        && let Some(notice) = fingerprint_key::unkeyed_notice(&key.source)
+    {
+        eprintln!("keysnare: {notice}");
     }
     if !args.quiet
         && let Some(warning) = keysnare_report::memory_warning(&out.stats.memory)
@@ -336,6 +334,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         format,
         repo: repos.first().map(|p| p.to_path_buf()),
         key,
+        project: project_root,
     })
 }
 
@@ -346,10 +345,11 @@ fn scan(args: ScanArgs) -> Result<i32> {
         format,
         repo,
         key,
+        ..
     } = execute(&args)?;
     let mut summary = summary_of(&out);
     summary.git = repo.is_some();
-    summary.fingerprint_key = Some(key.label().to_string());
+    summary.fingerprint_key = Some(key.source.label().to_string());
     let report = Report {
         rules: &rules,
         findings: &out.findings,

@@ -7,8 +7,47 @@ use anyhow::{Context, Result, bail};
 
 use keysnare_types::{Finding, Fingerprint};
 
-use crate::args::{BaselineArgs, BaselineCommand, ScanArgs};
+use crate::args::{BaselineArgs, BaselineCommand, IgnoreArgs, Lookup, ScanArgs};
+use crate::fingerprint_key::{self, Key, KeySource, KeyUse};
 use crate::{EXIT_CLEAN, Executed, execute, shown_path};
+
+/// The key to write fingerprints down with, for the project in `project`: read, or the
+/// project's key file created now (and said, even to a quiet run: it is to be committed).
+fn keep_key(project: &Path) -> Result<Key> {
+    let key = fingerprint_key::resolve(project, KeyUse::Keep)?;
+    if let Some(notice) = fingerprint_key::created_notice(&key.source) {
+        eprintln!("keysnare: {notice}");
+    }
+    Ok(key)
+}
+
+/// `init`: creates the project's fingerprint key, or says why there is nothing to do.
+pub fn init(dir: &Path) -> Result<i32> {
+    if !dir.is_dir() {
+        bail!("{}: not a folder", dir.display());
+    }
+    let project = fingerprint_key::project_dir(dir);
+    if std::env::var_os(fingerprint_key::ENV).is_some_and(|k| !k.is_empty()) {
+        eprintln!(
+            "keysnare: {} is set: fingerprints are made with it, whatever the project's key file; nothing created (unset it to create {})",
+            fingerprint_key::ENV,
+            fingerprint_key::shown(&project.join(fingerprint_key::FILE_NAME))
+        );
+        return Ok(EXIT_CLEAN);
+    }
+    let key = keep_key(&project)?;
+    if let KeySource::Project {
+        path,
+        created: false,
+    } = &key.source
+    {
+        eprintln!(
+            "keysnare: {} exists: it is this project's fingerprint key (left alone)",
+            fingerprint_key::shown(path)
+        );
+    }
+    Ok(EXIT_CLEAN)
+}
 
 /// One baseline line: `FINGERPRINT RULE_ID PATH`. No secret, line number or date, so the
 /// line only changes when the finding does.
@@ -43,7 +82,15 @@ pub fn baseline(cmd: BaselineCommand) -> Result<i32> {
 
 fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     let scan_args = ScanArgs::for_baseline(args);
-    let Executed { out, .. } = execute(&scan_args)?;
+    let Executed {
+        mut out, project, ..
+    } = execute(&scan_args)?;
+    // The scan wrote nothing; the baseline is written under the project's key, created now
+    // when there is none.
+    let key = keep_key(&project)?;
+    for f in &mut out.findings {
+        f.fingerprint = Fingerprint::of(key.key.as_ref(), &f.rule_id, &f.secret);
+    }
     // Existing entries keep their line (and any notes after the path) when still found.
     let mut existing: BTreeMap<Fingerprint, String> = BTreeMap::new();
     if update {
@@ -120,14 +167,64 @@ fn write_baseline(args: &BaselineArgs, update: bool) -> Result<i32> {
     Ok(EXIT_CLEAN)
 }
 
-pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Result<i32> {
-    let mut fps = Vec::new();
-    for f in fingerprints {
+/// `ignore`: finds the finding each fingerprint names (printed under the key, or unkeyed by
+/// a scan of a project without one) and appends its keyed fingerprint to the ignore file.
+pub fn ignore(args: &IgnoreArgs) -> Result<i32> {
+    let mut wanted: Vec<Fingerprint> = Vec::new();
+    for f in &args.fingerprints {
         let fp = Fingerprint::from_hex(f.trim()).map_err(|_| {
             anyhow::anyhow!("{f:?} is not a fingerprint (32 hex digits, as printed in reports)")
         })?;
-        fps.push(fp);
+        if !wanted.contains(&fp) {
+            wanted.push(fp);
+        }
     }
+    let file = args.file.as_path();
+    // The ignore file is read at the root of a scanned folder: its findings are looked up
+    // there, first in its files, then (a repository) in its history.
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut found: BTreeMap<Fingerprint, Finding> = BTreeMap::new();
+    let mut project = fingerprint_key::project_dir(dir);
+    let mut searched = Vec::new();
+    for lookup in [Lookup::Files, Lookup::History] {
+        if wanted.iter().all(|fp| found.contains_key(fp)) {
+            break;
+        }
+        if lookup == Lookup::History && !keysnare_git::Repository::is_repository(dir) {
+            break;
+        }
+        let executed = execute(&ScanArgs::for_ignore(dir, args, lookup))?;
+        project = executed.project;
+        searched.push(match lookup {
+            Lookup::Files => "files",
+            Lookup::History => "history",
+        });
+        for f in executed.out.findings {
+            let unkeyed = Fingerprint::unkeyed(&f.rule_id, &f.secret);
+            for fp in [f.fingerprint, unkeyed] {
+                if wanted.contains(&fp) && !found.contains_key(&fp) {
+                    found.insert(fp, f.clone());
+                }
+            }
+        }
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|fp| !found.contains_key(fp))
+        .map(Fingerprint::to_string)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "no finding in {} ({}) has the fingerprint {}, under the fingerprint key or unkeyed; nothing was written. Was it printed by a scan of another folder, with other --rules or --config, or under another key?",
+            fingerprint_key::shown(dir),
+            searched.join(", then "),
+            missing.join(", ")
+        );
+    }
+    let key = keep_key(&project)?;
     let current = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -146,18 +243,32 @@ pub fn ignore(fingerprints: &[String], file: &Path, reason: Option<&str>) -> Res
     if !current.is_empty() && !current.ends_with('\n') {
         writeln!(out)?;
     }
-    let mut added = 0;
-    for fp in fps {
-        if present.contains(&fp) {
+    let mut added = BTreeSet::new();
+    let mut rekeyed = 0;
+    for given in &wanted {
+        let Some(f) = found.get(given) else {
+            continue;
+        };
+        let fp = Fingerprint::of(key.key.as_ref(), &f.rule_id, &f.secret);
+        if present.contains(&fp) || !added.insert(fp) {
             continue;
         }
-        match reason {
+        rekeyed += usize::from(fp != *given);
+        match &args.reason {
             Some(r) => writeln!(out, "{fp}  # {}", r.replace('\n', " "))?,
             None => writeln!(out, "{fp}")?,
         }
-        added += 1;
     }
-    eprintln!("keysnare: {}: {added} entries added", shown_path(file));
+    let rewritten = if rekeyed == 0 {
+        String::new()
+    } else {
+        format!(" ({rekeyed} given unkeyed, written under the fingerprint key)")
+    };
+    eprintln!(
+        "keysnare: {}: {} entries added{rewritten}",
+        shown_path(file),
+        added.len()
+    );
     Ok(EXIT_CLEAN)
 }
 
@@ -202,6 +313,9 @@ pub fn install_hook(repo: &Path, force: bool) -> Result<i32> {
         std::fs::remove_file(&hook)
             .with_context(|| format!("cannot replace {}", shown_path(&hook)))?;
     }
+    // The hook's scans print fingerprints to accept with `keysnare ignore`: the project
+    // gets its key now, so that they are keyed.
+    keep_key(repo)?;
     std::fs::write(&hook, HOOK).with_context(|| format!("cannot write {}", shown_path(&hook)))?;
     #[cfg(unix)]
     {

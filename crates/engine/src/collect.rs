@@ -8,8 +8,8 @@ use bstr::{BString, ByteSlice};
 use keysnare_matcher::{Locator, line_snippet};
 use keysnare_rules::RuleSet;
 use keysnare_types::{
-    Blob, BlobId, Checksum, Confidence, Finding, Fingerprint, Location, Match, Position,
-    Provenance, Score, Span,
+    Blob, BlobId, Checksum, Confidence, Finding, Fingerprint, FingerprintKey, Location, Match,
+    Position, Provenance, Score, Span,
 };
 
 use crate::{Exclusions, ScanError, ScanOutput, SkipReason, Skipped};
@@ -92,6 +92,8 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
 /// Collects what the workers of one scan report. Shared behind a mutex; every call is short.
 pub struct Collector {
     rules: Arc<RuleSet>,
+    /// The key of the findings' fingerprints (`None`: unkeyed).
+    fingerprint_key: Option<FingerprintKey>,
     /// Every blob seen.
     seen: HashSet<BlobId>,
     /// Places where blobs were found, for sources that know them while scanning (files);
@@ -117,10 +119,12 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// An empty collector for a scan with `rules`.
-    pub fn new(rules: Arc<RuleSet>) -> Collector {
+    /// An empty collector for a scan with `rules` whose findings' fingerprints are made
+    /// with `fingerprint_key` (unkeyed without one).
+    pub fn new(rules: Arc<RuleSet>, fingerprint_key: Option<FingerprintKey>) -> Collector {
         Collector {
             rules,
+            fingerprint_key,
             seen: HashSet::new(),
             places: HashMap::new(),
             matches: HashMap::new(),
@@ -269,7 +273,11 @@ impl Collector {
                         .or_insert_with(|| Finding {
                             rule_id: rule.id.clone(),
                             secret: lm.secret.clone(),
-                            fingerprint: Fingerprint::of(&rule.id, &lm.secret),
+                            fingerprint: Fingerprint::of(
+                                self.fingerprint_key.as_ref(),
+                                &rule.id,
+                                &lm.secret,
+                            ),
                             entropy: lm.entropy,
                             confidence: lm.confidence,
                             checksum: lm.checksum,
@@ -303,7 +311,7 @@ impl Collector {
         let mut findings: Vec<Finding> = by_secret
             .into_values()
             .filter(|f| {
-                // Entries written before fingerprints were keyed (unkeyed, `v1`) still
+                // Unkeyed (`v1`) entries, written before the project had a key, still
                 // accept their finding.
                 let legacy = Fingerprint::unkeyed(&f.rule_id, &f.secret);
                 let drop = self.exclusions.iter().any(|x| {

@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn lines_are_fingerprints_or_patterns() {
-        let fp = Fingerprint::of("r", b"s");
+        let fp = Fingerprint::unkeyed("r", b"s");
         let text = format!("# accepted\n{fp}  # test key\nrules/\n*.pem\n!keep.pem\n");
         let x = Exclusions::new(
             Path::new("/repo"),
@@ -228,7 +228,7 @@ mod tests {
         )
         .unwrap();
         assert!(x.excludes_fingerprint(&fp));
-        assert!(!x.excludes_fingerprint(&Fingerprint::of("r", b"t")));
+        assert!(!x.excludes_fingerprint(&Fingerprint::unkeyed("r", b"t")));
         assert!(x.excludes_path(Path::new("/repo/rules/aws.toml"), false));
         assert!(x.excludes_path(Path::new("/repo/rules"), true));
         assert!(x.excludes_path(Path::new("/repo/a/b.pem"), false));

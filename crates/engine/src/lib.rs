@@ -29,7 +29,9 @@ use bstr::BString;
 use keysnare_git::{BlobVisitor, ReadOptions, Repository};
 use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
-use keysnare_types::{BlobId, Finding, MemoryGate, MemoryUse, Progress, Provenance};
+use keysnare_types::{
+    BlobId, Finding, FingerprintKey, MemoryGate, MemoryUse, Progress, Provenance,
+};
 use keysnare_walk::{Event, SkipReason, Walk};
 
 pub use collect::Collector;
@@ -89,6 +91,12 @@ pub struct ScanConfig {
     /// bookkeeping, mapped packs and threads; the rest bounds the content held at once.
     /// `None`: [`memory::default_budget`].
     pub memory_budget: Option<u64>,
+    /// The key findings' fingerprints are made with ([`FingerprintKey::fingerprint`]), or
+    /// `None` for unkeyed fingerprints ([`Fingerprint::unkeyed`]). Ignore and baseline
+    /// entries are accepted under the key or unkeyed.
+    ///
+    /// [`Fingerprint::unkeyed`]: keysnare_types::Fingerprint::unkeyed
+    pub fingerprint_key: Option<FingerprintKey>,
 }
 
 impl ScanConfig {
@@ -99,7 +107,7 @@ impl ScanConfig {
     }
 
     /// Defaults for `rules`: 64 MiB size cap, 1,000 matches per blob, one thread per core,
-    /// ignore file read.
+    /// ignore file read, unkeyed fingerprints.
     pub fn new(rules: Arc<RuleSet>) -> ScanConfig {
         ScanConfig {
             rules,
@@ -112,6 +120,7 @@ impl ScanConfig {
             max_matches_per_blob: DEFAULT_MAX_MATCHES_PER_BLOB,
             max_blob_time: Some(DEFAULT_MAX_BLOB_TIME),
             memory_budget: None,
+            fingerprint_key: None,
         }
     }
 }
@@ -385,7 +394,7 @@ pub fn scan_reader(cfg: &ScanConfig, reader: impl Read) -> Result<ScanOutput, Er
 
 /// A collector for `cfg`, with its baseline loaded.
 fn new_collector(cfg: &ScanConfig) -> Result<Collector, Error> {
-    let mut c = Collector::new(Arc::clone(&cfg.rules));
+    let mut c = Collector::new(Arc::clone(&cfg.rules), cfg.fingerprint_key.clone());
     c.max_matches_per_blob = cfg.max_matches_per_blob;
     if let Some(b) = &cfg.baseline {
         c.add_exclusions(Arc::new(Exclusions::baseline(b)?));

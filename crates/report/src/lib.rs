@@ -52,7 +52,7 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The memory plan and what the scan used.
     pub memory: Option<keysnare_types::MemoryUse>,
-    /// Where the fingerprint key came from: `environment`, `project`, `user` or `one-time`.
+    /// Where the fingerprint key came from: `environment`, `project`, or `none` (unkeyed).
     pub fingerprint_key: Option<String>,
 }
 

@@ -49,14 +49,48 @@ impl fmt::Debug for BlobId {
 ///
 /// It never includes a path, line or commit, so it survives rebases, squashes and moved
 /// code, and an ignore entry holding it can never hide a different secret. Printed as 32
-/// lowercase hex digits: the first 128 bits of HMAC-SHA256 under the key set with
-/// [`Fingerprint::set_key`] over a versioned, domain-separated input (`v2`), or of SHA-256
-/// over the same input when no key is set (`v1`, see [`Fingerprint::unkeyed`]).
+/// lowercase hex digits: the first 128 bits of HMAC-SHA256 under a [`FingerprintKey`] over
+/// a versioned, domain-separated input (`v2`), or of SHA-256 over the same input without a
+/// key (`v1`, see [`Fingerprint::unkeyed`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 16]);
 
-/// The key of keyed fingerprints, set once per process ([`Fingerprint::set_key`]).
-static FINGERPRINT_KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// The key of keyed fingerprints: a secret of one project or team (a committed key file, or
+/// `KEYSNARE_FINGERPRINT_KEY` in CI and developers' shells). Fingerprints made with it are
+/// HMAC-SHA256 under it, which nobody without it can test guessed secrets against.
+///
+/// A key is a value of one scan's configuration, so one process can scan several projects,
+/// each with its own key. `Debug` does not show the key.
+///
+/// ```
+/// use keysnare_types::{Fingerprint, FingerprintKey};
+///
+/// let a = FingerprintKey::new(b"project a".to_vec());
+/// let b = FingerprintKey::new(b"project b".to_vec());
+/// assert_eq!(a.fingerprint("r", b"s3cr3t"), Fingerprint::of(Some(&a), "r", b"s3cr3t"));
+/// assert_ne!(a.fingerprint("r", b"s3cr3t"), b.fingerprint("r", b"s3cr3t"));
+/// assert_ne!(a.fingerprint("r", b"s3cr3t"), Fingerprint::unkeyed("r", b"s3cr3t"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct FingerprintKey(std::sync::Arc<[u8]>);
+
+impl FingerprintKey {
+    /// A key of these bytes.
+    pub fn new(bytes: Vec<u8>) -> FingerprintKey {
+        FingerprintKey(bytes.into())
+    }
+
+    /// The keyed (`v2`) fingerprint of `secret` found by rule `rule_id`.
+    pub fn fingerprint(&self, rule_id: &str, secret: &[u8]) -> Fingerprint {
+        Fingerprint::digest(Some(&self.0), rule_id, secret)
+    }
+}
+
+impl fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FingerprintKey({} bytes)", self.0.len())
+    }
+}
 
 /// HMAC-SHA256 (RFC 2104) of the parts of a message.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -79,20 +113,11 @@ fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 }
 
 impl Fingerprint {
-    /// Keys every fingerprint this process computes from now on with `key` (a secret the
-    /// team shares, such as `KEYSNARE_FINGERPRINT_KEY` in CI and developers' shells):
-    /// fingerprints become HMAC-SHA256 under the key, which nobody without it can test
-    /// guessed secrets against. Returns `false` (and changes nothing) when a key was set
-    /// already.
-    pub fn set_key(key: &[u8]) -> bool {
-        FINGERPRINT_KEY.set(key.to_vec()).is_ok()
-    }
-
-    /// The fingerprint of `secret` found by rule `rule_id`: the first 128 bits of SHA-256
-    /// over a versioned, length-prefixed encoding of both (`v1`), or, when a key is set,
-    /// of HMAC-SHA256 under the key (`v2`).
-    pub fn of(rule_id: &str, secret: &[u8]) -> Fingerprint {
-        Fingerprint::digest(FINGERPRINT_KEY.get().map(Vec::as_slice), rule_id, secret)
+    /// The fingerprint of `secret` found by rule `rule_id`: under `key` (`v2`, see
+    /// [`FingerprintKey::fingerprint`]), or unkeyed without one (`v1`, see
+    /// [`Fingerprint::unkeyed`]).
+    pub fn of(key: Option<&FingerprintKey>, rule_id: &str, secret: &[u8]) -> Fingerprint {
+        Fingerprint::digest(key.map(|k| &*k.0), rule_id, secret)
     }
 
     fn digest(key: Option<&[u8]>, rule_id: &str, secret: &[u8]) -> Fingerprint {
@@ -124,9 +149,10 @@ impl Fingerprint {
         Fingerprint(out)
     }
 
-    /// The unkeyed (`v1`) fingerprint of `secret` found by rule `rule_id`, whatever key is
-    /// set: what fingerprints were before they were keyed, so that ignore and baseline
-    /// entries written then still match.
+    /// The unkeyed (`v1`) fingerprint of `secret` found by rule `rule_id`: the first 128
+    /// bits of SHA-256 over a versioned, length-prefixed encoding of both. What scans of a
+    /// project without a key print, and what fingerprints were before they were keyed, so
+    /// ignore and baseline entries holding it are still accepted where a key exists.
     pub fn unkeyed(rule_id: &str, secret: &[u8]) -> Fingerprint {
         Fingerprint::digest(None, rule_id, secret)
     }
@@ -234,7 +260,7 @@ mod tests {
     fn hex_round_trips() {
         let id = BlobId::of(b"abc");
         assert_eq!(BlobId::from_hex(&id.to_string()), Ok(id));
-        let fp = Fingerprint::of("r", b"s");
+        let fp = Fingerprint::unkeyed("r", b"s");
         assert_eq!(Fingerprint::from_hex(&fp.to_string()), Ok(fp));
         assert!(Fingerprint::from_hex("zz").is_err());
         assert!(Fingerprint::from_hex(&"g".repeat(32)).is_err());
@@ -242,6 +268,29 @@ mod tests {
 
     #[test]
     fn fingerprint_is_not_ambiguous_across_the_separator() {
-        assert_ne!(Fingerprint::of("ab", b"c"), Fingerprint::of("a", b"bc"));
+        assert_ne!(
+            Fingerprint::unkeyed("ab", b"c"),
+            Fingerprint::unkeyed("a", b"bc")
+        );
+        let key = FingerprintKey::new(b"k".to_vec());
+        assert_ne!(key.fingerprint("ab", b"c"), key.fingerprint("a", b"bc"));
+    }
+
+    #[test]
+    fn keys_are_values_not_process_state() {
+        let a = FingerprintKey::new(b"key a".to_vec());
+        let b = FingerprintKey::new(b"key b".to_vec());
+        // Interleaved: computing under one key leaves the other untouched.
+        let fa = a.fingerprint("r", b"s");
+        let fb = b.fingerprint("r", b"s");
+        assert_ne!(fa, fb);
+        assert_eq!(a.fingerprint("r", b"s"), fa);
+        assert_eq!(Fingerprint::of(Some(&b), "r", b"s"), fb);
+        assert_eq!(
+            Fingerprint::of(None, "r", b"s"),
+            Fingerprint::unkeyed("r", b"s")
+        );
+        assert_ne!(fa, Fingerprint::unkeyed("r", b"s"));
+        assert!(!format!("{a:?}").contains("key a"), "Debug hides the key");
     }
 }

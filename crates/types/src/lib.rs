@@ -9,16 +9,17 @@
 //! [`escape_control`].
 //!
 //! ```
-//! use keysnare_types::{BlobId, Fingerprint};
+//! use keysnare_types::{BlobId, Fingerprint, FingerprintKey};
 //!
 //! // The same id `git hash-object` prints for a file holding "hello\n".
 //! let id = BlobId::of(b"hello\n");
 //! assert_eq!(id.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
 //!
-//! // A fingerprint depends on the rule and the secret only.
-//! let a = Fingerprint::of("demo.rule", b"s3cr3t");
-//! assert_eq!(a, Fingerprint::of("demo.rule", b"s3cr3t"));
-//! assert_ne!(a, Fingerprint::of("other.rule", b"s3cr3t"));
+//! // A fingerprint depends on the rule and the secret only, under the scan's key.
+//! let key = FingerprintKey::new(b"a project's key".to_vec());
+//! let a = key.fingerprint("demo.rule", b"s3cr3t");
+//! assert_eq!(a, key.fingerprint("demo.rule", b"s3cr3t"));
+//! assert_ne!(a, key.fingerprint("other.rule", b"s3cr3t"));
 //! ```
 #![deny(missing_docs)]
 
@@ -33,7 +34,7 @@ pub use finding::{
     Checksum, ChecksumKind, CommitInfo, Confidence, Decoded, Finding, Location, Match, Position,
     Provenance, Score, Severity, Span,
 };
-pub use id::{BlobId, Fingerprint, ParseIdError};
+pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use progress::Progress;
 
