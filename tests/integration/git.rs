@@ -166,6 +166,81 @@ fn range_and_since_report_only_what_the_range_introduced() {
         .stderr(predicate::str::contains("nope"));
 }
 
+/// The commits a `--range` scan attributes findings to.
+fn range_commits(repo: &Path, spec: &str) -> BTreeSet<String> {
+    let (code, doc, _) = scan(repo, &["--range", spec]);
+    assert!(code == 0 || code == 1, "{spec}: exit {code}: {doc:#}");
+    assert_eq!(
+        doc["errors"].as_array().unwrap().len(),
+        0,
+        "{spec}: {doc:#}"
+    );
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .map(|l| l["commit"]["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The commits `git rev-list ARGS` lists.
+fn rev_list(repo: &Path, args: &[&str]) -> BTreeSet<String> {
+    let out = git_output(repo, &[&["rev-list"], args].concat(), None);
+    assert!(out.status.success(), "git rev-list {args:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+// Every commit of `branches.sh` adds a secret of its own, so the commits a range scan
+// reports are the commits of the range.
+#[test]
+fn range_forms_select_the_commits_git_rev_list_selects() {
+    let t = Tree::new();
+    let repo = t.path().join("branches");
+    fixture("branches.sh", &repo);
+    // (--range, the same selection for git rev-list, commits in it)
+    let cases: &[(&str, &[&str], usize)] = &[
+        ("main..topic", &["main..topic"], 1),
+        ("topic..main", &["topic..main"], 4),
+        ("main...topic", &["main...topic"], 5),
+        ("topic...", &["topic...HEAD"], 5),
+        ("..topic", &["HEAD..topic"], 1),
+        ("^main side", &["^main", "side"], 2),
+        ("^main topic side", &["^main", "topic", "side"], 3),
+        ("@{upstream}..", &["@{upstream}.."], 8),
+        ("HEAD~3..", &["HEAD~3.."], 6),
+        ("main~2^!", &["main~2^!"], 1),
+        ("main~2^@", &["main~2^@"], 6),
+        // One revision holding spaces (a search of commit messages), alone: where the
+        // range starts.
+        (":/M1 merges topic", &[":/M1 merges topic..HEAD"], 2),
+        // A single revision (here an annotated tag) is where the range starts.
+        ("v1", &["v1..HEAD"], 7),
+    ];
+    for (spec, args, n) in cases {
+        let expected = rev_list(&repo, args);
+        assert_eq!(expected.len(), *n, "git rev-list {args:?}");
+        assert_eq!(range_commits(&repo, spec), expected, "--range {spec:?}");
+    }
+    for (spec, message) in [
+        ("nope..main", "nope"),
+        ("^main", "includes no commit"),
+        ("", "expected a revision"),
+    ] {
+        keysnare()
+            .arg("scan")
+            .arg(&repo)
+            .args(["--range", spec])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
 #[test]
 fn staged_scans_only_the_index() {
     let t = Tree::new();

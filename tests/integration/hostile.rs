@@ -338,8 +338,14 @@ fn blob_entry(content: &[u8]) -> Vec<u8> {
     e
 }
 
-/// Writes a version 2 pack and its index (ids as given, not checked) into `objects/pack`.
+/// Writes a version 2 pack and its index (ids as given, not checked) into the work tree
+/// repository `repo`'s `.git/objects/pack`.
 fn write_pack(repo: &Path, entries: &[([u8; 20], Vec<u8>)]) -> PathBuf {
+    write_pack_into(&repo.join(".git/objects"), entries)
+}
+
+/// Writes a version 2 pack and its index (ids as given, not checked) into `objects/pack`.
+fn write_pack_into(objects: &Path, entries: &[([u8; 20], Vec<u8>)]) -> PathBuf {
     let mut pack = b"PACK".to_vec();
     pack.extend_from_slice(&2u32.to_be_bytes());
     pack.extend_from_slice(&(entries.len() as u32).to_be_bytes());
@@ -368,7 +374,7 @@ fn write_pack(repo: &Path, entries: &[([u8; 20], Vec<u8>)]) -> PathBuf {
     idx.extend_from_slice(&pack_sum);
     let idx_sum = sha1(&idx);
     idx.extend_from_slice(&idx_sum);
-    let dir = repo.join(".git/objects/pack");
+    let dir = objects.join("pack");
     std::fs::create_dir_all(&dir).unwrap();
     let name = format!("pack-{}", hex(&pack_sum));
     std::fs::write(dir.join(format!("{name}.pack")), pack).unwrap();
@@ -888,6 +894,180 @@ fn thousand_levels_deep_tree_is_walked_and_its_history_read() {
     let o = scan(&[repo.as_os_str(), OsStr::new("--staged")]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert_eq!(o.paths(), BTreeSet::from([deep_rel("staged.env")]));
+}
+
+/// Levels of the deep trees below: a walk that recursed once per level already overflowed
+/// an 8 MiB stack at 20,000.
+const DEEP_LEVELS: usize = 100_000;
+
+/// `d/d/…/d/NAME`, `levels` directories deep.
+fn deep_path(levels: usize, name: &str) -> String {
+    format!("{}{name}", "d/".repeat(levels))
+}
+
+/// Objects made by hand for one pack. Git itself refuses trees deeper than 2,048 levels
+/// (`core.maxTreeDepth`), and 100,000 loose objects take long to write.
+#[derive(Default)]
+struct Objects {
+    entries: Vec<([u8; 20], Vec<u8>)>,
+}
+
+/// A tree entry: name, whether it is a tree, id.
+type TreeEntry<'a> = (&'a str, bool, [u8; 20]);
+
+impl Objects {
+    /// Adds an object of `kind` (git's name for it and its pack type) and returns its id.
+    fn add(&mut self, kind: &str, pack_type: u8, data: &[u8]) -> [u8; 20] {
+        let mut object = format!("{kind} {}\0", data.len()).into_bytes();
+        object.extend_from_slice(data);
+        let id = sha1(&object);
+        let mut entry = entry_header(pack_type, data.len());
+        entry.extend_from_slice(&zlib_stored(data));
+        self.entries.push((id, entry));
+        id
+    }
+
+    fn blob(&mut self, content: &str) -> [u8; 20] {
+        self.add("blob", 3, content.as_bytes())
+    }
+
+    /// A tree of `entries`, in git's order (a subtree sorts as if its name ended in `/`).
+    fn tree(&mut self, entries: &[TreeEntry<'_>]) -> [u8; 20] {
+        let mut sorted = entries.to_vec();
+        sorted
+            .sort_by_key(|(name, is_tree, _)| format!("{name}{}", if *is_tree { "/" } else { "" }));
+        let mut data = Vec::new();
+        for (name, is_tree, id) in sorted {
+            data.extend_from_slice(if is_tree { b"40000 " } else { b"100644 " });
+            data.extend_from_slice(name.as_bytes());
+            data.push(0);
+            data.extend_from_slice(&id);
+        }
+        self.add("tree", 2, &data)
+    }
+
+    /// A root tree holding `top`, and `bottom` in `d/d/…/d/`, `levels` deep.
+    fn deep_tree(
+        &mut self,
+        levels: usize,
+        bottom: &[TreeEntry<'_>],
+        top: &[TreeEntry<'_>],
+    ) -> [u8; 20] {
+        let mut below = self.tree(bottom);
+        for _ in 1..levels {
+            below = self.tree(&[("d", true, below)]);
+        }
+        let mut root = top.to_vec();
+        root.push(("d", true, below));
+        self.tree(&root)
+    }
+
+    fn commit(&mut self, tree: [u8; 20], parent: Option<[u8; 20]>, message: &str) -> [u8; 20] {
+        let mut text = format!("tree {}\n", hex(&tree));
+        if let Some(p) = parent {
+            text.push_str(&format!("parent {}\n", hex(&p)));
+        }
+        let who = "Ada Fixture <ada@fixture.test> 1700000000 +0000";
+        text.push_str(&format!("author {who}\ncommitter {who}\n\n{message}\n"));
+        self.add("commit", 1, text.as_bytes())
+    }
+}
+
+/// A new repository (bare when `bare`) whose `main` has two commits: `README.md`, then
+/// `bottom` added at `d/d/…/d/`, [`DEEP_LEVELS`] deep. `o` holds the blobs of `bottom` and
+/// any other object the test needs; all go into one pack.
+fn deep_history(t: &Tree, bare: bool, mut o: Objects, bottom: &[TreeEntry<'_>]) -> PathBuf {
+    let repo = t.path().join(if bare { "deep.git" } else { "deep" });
+    let mut init = vec!["init", "-q", "-b", "main"];
+    if bare {
+        init.push("--bare");
+    }
+    init.push(repo.to_str().unwrap());
+    git(t.path(), &init);
+    let readme = o.blob("# deep\n");
+    let top = [("README.md", false, readme)];
+    let first_tree = o.tree(&top);
+    let first = o.commit(first_tree, None, "readme");
+    let deep_tree = o.deep_tree(DEEP_LEVELS, bottom, &top);
+    let tip = o.commit(deep_tree, Some(first), "deep");
+    let objects = if bare {
+        repo.join("objects")
+    } else {
+        repo.join(".git/objects")
+    };
+    write_pack_into(&objects, &o.entries);
+    git(&repo, &["update-ref", "refs/heads/main", &hex(&tip)]);
+    repo
+}
+
+// 10b. Trees 100,000 levels deep in history, in a range and in the index. Each scan reads
+// them with a stack of its own, in a few seconds.
+#[test]
+fn hundred_thousand_levels_deep_history_is_scanned() {
+    let t = Tree::new();
+    let mut o = Objects::default();
+    let secret = o.blob(&format!("K={}\n", aws_key_id(9910)));
+    let repo = deep_history(&t, true, o, &[("deep.env", false, secret)]);
+    let out = scan(&[&repo]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(
+        out.paths(),
+        BTreeSet::from([deep_path(DEEP_LEVELS, "deep.env")])
+    );
+}
+
+#[test]
+fn hundred_thousand_levels_deep_range_is_scanned() {
+    let t = Tree::new();
+    let mut o = Objects::default();
+    let secret = o.blob(&format!("K={}\n", aws_key_id(9911)));
+    let repo = deep_history(&t, true, o, &[("deep.env", false, secret)]);
+    let out = scan(&[
+        repo.as_os_str(),
+        OsStr::new("--range"),
+        OsStr::new("main~1..main"),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(
+        out.paths(),
+        BTreeSet::from([deep_path(DEEP_LEVELS, "deep.env")])
+    );
+}
+
+#[test]
+fn hundred_thousand_levels_deep_index_is_scanned_staged() {
+    let t = Tree::new();
+    let mut o = Objects::default();
+    let committed = o.blob(&format!("K={}\n", aws_key_id(9912)));
+    let staged = format!("K={}\n", aws_key_id(9913));
+    let staged_id = o.blob(&staged);
+    let repo = deep_history(&t, false, o, &[("kept.env", false, committed)]);
+    // The index: README.md and kept.env as committed, staged.env new. Git writes it, in
+    // format version 4: gix reads a path of 4,095 bytes or more only there (in versions 2
+    // and 3 it does not skip the padding after such a path).
+    let entries = format!(
+        "100644 {}\tREADME.md\n100644 {}\t{}\n100644 {}\t{}\n",
+        hex(&blob_id(b"# deep\n")),
+        hex(&committed),
+        deep_path(DEEP_LEVELS, "kept.env"),
+        hex(&staged_id),
+        deep_path(DEEP_LEVELS, "staged.env"),
+    );
+    git_input(
+        &repo,
+        &["update-index", "--add", "--index-info"],
+        entries.as_bytes(),
+    );
+    git(&repo, &["update-index", "--index-version", "4"]);
+    let out = scan(&[repo.as_os_str(), OsStr::new("--staged")]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(
+        out.paths(),
+        BTreeSet::from([deep_path(DEEP_LEVELS, "staged.env")])
+    );
 }
 
 // ---------------------------------------------------------------------------------------

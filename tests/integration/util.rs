@@ -113,6 +113,34 @@ pub fn json(out: &[u8]) -> serde_json::Value {
 /// Runs git in `dir` with a fixed identity and date and no user or system configuration;
 /// `path` (when given) becomes PATH, so hooks find the `keysnare` under test.
 pub fn git_output(dir: &Path, args: &[&str], path: Option<&str>) -> std::process::Output {
+    git_command(dir, args, path).output().expect("git")
+}
+
+/// [`git`] with `input` on its standard input.
+pub fn git_input(dir: &Path, args: &[&str], input: &[u8]) {
+    use std::io::Write;
+    let mut child = git_command(dir, args, None)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("git");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write to git");
+    let out = child.wait_with_output().expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The command of [`git_output`].
+fn git_command(dir: &Path, args: &[&str], path: Option<&str>) -> std::process::Command {
     let mut c = std::process::Command::new("git");
     c.current_dir(dir)
         .args(args)
@@ -129,7 +157,7 @@ pub fn git_output(dir: &Path, args: &[&str], path: Option<&str>) -> std::process
     if let Some(p) = path {
         c.env("PATH", p);
     }
-    c.output().expect("git")
+    c
 }
 
 /// [`git_output`] that must succeed.

@@ -284,8 +284,11 @@ pub struct ScanArgs {
     /// repository is scanned with its whole history unless --no-git
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Scan only the blobs that the commits of a range introduced (`A..B`; CI on a pull
-    /// request: `origin/main..HEAD`)
+    /// Scan only the blobs that the commits of a range introduced (CI on a pull request:
+    /// `origin/main..HEAD`). Commits are selected as `git rev-list` selects them: `A..B`
+    /// (reachable from B, not from A), `A...B` (from either, not from both), `^A B`, `A^!`,
+    /// `A^@`; an empty side is HEAD, and revisions such as `@{upstream}` and `HEAD~3` work
+    /// on either side. A single revision A means `A..HEAD`
     #[arg(long, value_name = "A..B", conflicts_with_all = ["since", "staged", "no_git"])]
     pub range: Option<String>,
     /// Scan only the blobs that the commits after REV introduced (`REV..HEAD`)

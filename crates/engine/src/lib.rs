@@ -135,7 +135,8 @@ pub enum GitScope {
         /// already scanned as history).
         worktree: bool,
     },
-    /// The blobs that the commits of a range introduced (`A..B`, or `A` for `A..HEAD`).
+    /// The blobs that the commits of a range introduced: `A..B`, `A...B`, `^A B` and the
+    /// other forms of `git rev-list` ([`Repository::range`]), or `A` for `A..HEAD`.
     Range(String),
     /// The staged blobs that differ from `HEAD`.
     Staged,

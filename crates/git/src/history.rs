@@ -1,11 +1,12 @@
 //! Provenance: the first commit that holds each matched blob, and the path there.
 use std::collections::{HashMap, HashSet};
 
-use bstr::{BString, ByteVec};
+use bstr::BString;
 use gix::ObjectId;
 
 use keysnare_types::{BlobId, CommitInfo};
 
+use crate::tree::{self, Subtree};
 use crate::{Problem, Repository, blob_id, commit_info};
 
 /// Every commit reachable from any ref or `HEAD`.
@@ -165,7 +166,6 @@ pub(crate) fn first_introductions(
         if walk_tree(
             &r,
             tree.detach(),
-            b"",
             wanted,
             &found,
             &mut seen_trees,
@@ -194,12 +194,11 @@ pub(crate) fn first_introductions(
     (found, problems)
 }
 
-/// Walks tree `id` below `prefix`, skipping trees seen in earlier commits (their blobs were
-/// attributed there already), and collects wanted blobs not attributed yet.
+/// Walks the tree `id` of a commit, skipping trees seen in earlier commits (their blobs
+/// were attributed there already), and collects wanted blobs not attributed yet.
 fn walk_tree(
     repo: &gix::Repository,
     id: ObjectId,
-    prefix: &[u8],
     wanted: &HashSet<BlobId>,
     found: &HashMap<BlobId, (BString, CommitInfo)>,
     seen_trees: &mut HashSet<ObjectId>,
@@ -208,39 +207,24 @@ fn walk_tree(
     if !seen_trees.insert(id) {
         return Ok(());
     }
-    let tree = repo.find_tree(id).map_err(|e| e.to_string())?;
-    let decoded = tree.decode().map_err(|e| e.to_string())?;
-    let mut result = Ok(());
-    for e in &decoded.entries {
-        if e.mode.is_tree() {
-            let mut path = BString::from(prefix);
-            if !path.is_empty() {
-                path.push_byte(b'/');
-            }
-            path.push_str(e.filename);
-            if let Err(err) = walk_tree(
-                repo,
-                e.oid.to_owned(),
-                &path,
-                wanted,
-                found,
-                seen_trees,
-                hits,
-            ) {
-                result = Err(err);
-            }
-        } else if e.mode.is_blob() {
-            let b = blob_id(e.oid);
+    tree::walk(
+        repo,
+        id,
+        (),
+        b"",
+        |_, _, e| {
+            Ok(if seen_trees.insert(e.oid) {
+                Subtree::Enter(())
+            } else {
+                Subtree::Skip
+            })
+        },
+        |_, path, e| {
+            let b = blob_id(&e.oid);
             if wanted.contains(&b) && !found.contains_key(&b) && !hits.iter().any(|(h, _)| *h == b)
             {
-                let mut path = BString::from(prefix);
-                if !path.is_empty() {
-                    path.push_byte(b'/');
-                }
-                path.push_str(e.filename);
-                hits.push((b, path));
+                hits.push((b, BString::from(path)));
             }
-        }
-    }
-    result
+        },
+    )
 }

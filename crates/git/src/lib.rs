@@ -9,7 +9,8 @@
 //! - [`Repository::scan_all`]: every blob of the object database, each once (packs in
 //!   offset order through gix's delta-tree traversal, then loose objects), whether a ref
 //!   reaches it or not.
-//! - [`Repository::range`]: the blobs that the commits of `A..B` introduced.
+//! - [`Repository::range`]: the blobs that the commits of a range (`A..B`, `A...B`,
+//!   `^A B`, as `git rev-list` reads them) introduced.
 //! - [`Repository::staged`]: the staged blobs that differ from `HEAD`.
 //! - [`Repository::first_introductions`]: for matched blobs only, the first commit that
 //!   holds each at some path.
@@ -301,10 +302,14 @@ impl Repository {
         )
     }
 
-    /// The blobs that the commits of a range introduced: `spec` is `A..B` (commits reachable
-    /// from `B` but not from `A`) or a single revision `A`, read as `A..HEAD`. A blob is
-    /// introduced by a commit when it differs at its path from every parent (rename tracking
-    /// off); each blob is listed once, at its oldest introducing commit.
+    /// The blobs that the commits of a range introduced. `spec` selects commits as the
+    /// arguments of `git rev-list` do, parsed by gix: one or more revisions separated by
+    /// whitespace, each `A..B` (reachable from `B` but not from `A`), `A...B` (reachable
+    /// from either but not from both), `^A`, `A^@`, `A^!` or `A` (`@{upstream}`, `HEAD~3`
+    /// and every other revision gix resolves work on either side; an empty side is `HEAD`).
+    /// A single revision `A` alone stands for `A..HEAD`. A blob is introduced by a commit
+    /// when it differs at its path from every parent (rename tracking off); each blob is
+    /// listed once, at its oldest introducing commit.
     pub fn range(&self, spec: &str) -> Result<(Vec<Introduced>, Vec<Problem>), Error> {
         range::introduced(self, spec)
     }

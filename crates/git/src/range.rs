@@ -1,25 +1,125 @@
-//! Commit ranges: the blobs that the commits of `A..B` introduced.
+//! Commit ranges: the blobs that the commits of a revision range introduced.
+//!
+//! Revisions and ranges are parsed and resolved by gix (`rev_parse`), as `git rev-list`
+//! reads its arguments; only the set arithmetic is ours.
 use std::collections::HashSet;
 
+use bstr::ByteSlice;
 use gix::ObjectId;
+use gix::revision::plumbing::Spec;
 
 use crate::history::commits_parents_first;
 use crate::{Error, Introduced, Problem, Repository, blob_id, commit_info, tree};
 
-fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, Error> {
+/// The commits a range selects, as `git rev-list` would: those reachable from `include` but
+/// not from `exclude`.
+#[derive(Debug, Default)]
+struct Selection {
+    include: Vec<ObjectId>,
+    exclude: Vec<ObjectId>,
+}
+
+/// `e` and its causes, each once: gix says which revision is missing in a cause.
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The commit `id` names, peeling tags.
+fn commit_of(repo: &gix::Repository, id: ObjectId) -> Result<ObjectId, String> {
+    let object = repo.find_object(id).map_err(|e| e.to_string())?;
+    let commit = object.peel_to_commit().map_err(|e| e.to_string())?;
+    Ok(commit.id)
+}
+
+/// The parents of commit `id`.
+fn parents_of(repo: &gix::Repository, id: ObjectId) -> Result<Vec<ObjectId>, String> {
+    let commit = repo.find_commit(id).map_err(|e| e.to_string())?;
+    Ok(commit.parent_ids().map(|p| p.detach()).collect())
+}
+
+/// Parses `spec` into the commits it selects. `spec` is one or more revisions separated by
+/// whitespace, each as `git rev-list` takes it: `A..B`, `A...B` (commits reachable from
+/// either but not from both), `^A`, `A^@`, `A^!`, or `A`; an empty side of `..` or `...`
+/// is `HEAD`. A single `A` alone stands for `A..HEAD`.
+fn select(repo: &gix::Repository, spec: &str) -> Result<Selection, Error> {
     let err = |message: String| Error::Revision {
         spec: spec.to_string(),
         message,
     };
-    let id = repo
-        .rev_parse_single(spec)
-        .map_err(|e| err(e.to_string()))?;
-    let commit = id
-        .object()
-        .map_err(|e| err(e.to_string()))?
-        .peel_to_commit()
-        .map_err(|e| err(e.to_string()))?;
-    Ok(commit.id)
+    // Revisions are separated by whitespace, unless the whole text is one revision (a
+    // commit message search, `:/fix typo`, holds spaces).
+    let whole = spec.trim();
+    let words: Vec<&str> = if whole.contains(char::is_whitespace)
+        && repo.rev_parse(whole.as_bytes().as_bstr()).is_ok()
+    {
+        vec![whole]
+    } else {
+        whole.split_whitespace().collect()
+    };
+    if words.is_empty() {
+        return Err(err("expected a revision or a range such as A..B".into()));
+    }
+    let mut sel = Selection::default();
+    for word in &words {
+        let parsed = repo
+            .rev_parse(word.as_bytes().as_bstr())
+            .map_err(|e| err(with_causes(&e)))?
+            .detach();
+        let commit = |id: ObjectId| commit_of(repo, id).map_err(|e| err(format!("{word}: {e}")));
+        match parsed {
+            Spec::Include(id) => {
+                // A lone revision is where the range starts.
+                if words.len() == 1 {
+                    sel.exclude.push(commit(id)?);
+                    let head = repo
+                        .head_id()
+                        .map_err(|e| err(format!("HEAD: {e}")))?
+                        .detach();
+                    sel.include.push(head);
+                } else {
+                    sel.include.push(commit(id)?);
+                }
+            }
+            Spec::Exclude(id) => sel.exclude.push(commit(id)?),
+            Spec::Range { from, to } => {
+                sel.exclude.push(commit(from)?);
+                sel.include.push(commit(to)?);
+            }
+            Spec::Merge { theirs, ours } => {
+                let (theirs, ours) = (commit(theirs)?, commit(ours)?);
+                let bases = repo
+                    .merge_bases_many(theirs, &[ours])
+                    .map_err(|e| err(format!("merge base of {word}: {e}")))?;
+                sel.include.extend([theirs, ours]);
+                sel.exclude.extend(bases.into_iter().map(|id| id.detach()));
+            }
+            Spec::IncludeOnlyParents(id) => {
+                let parents = parents_of(repo, commit(id)?).map_err(err)?;
+                sel.include.extend(parents);
+            }
+            Spec::ExcludeParents(id) => {
+                let id = commit(id)?;
+                sel.exclude.extend(parents_of(repo, id).map_err(err)?);
+                sel.include.push(id);
+            }
+        }
+    }
+    if sel.include.is_empty() {
+        return Err(err(
+            "the range includes no commit: name one, as in `^A B` or `A..B`".into(),
+        ));
+    }
+    Ok(sel)
 }
 
 pub(crate) fn introduced(
@@ -27,20 +127,9 @@ pub(crate) fn introduced(
     spec: &str,
 ) -> Result<(Vec<Introduced>, Vec<Problem>), Error> {
     let r = repo.thread_local();
-    let (from, to) = match spec.split_once("..") {
-        Some((a, b)) => (a, if b.is_empty() { "HEAD" } else { b }),
-        None => (spec, "HEAD"),
-    };
-    if from.is_empty() || from.starts_with('.') {
-        return Err(Error::Revision {
-            spec: spec.to_string(),
-            message: "expected A..B or a single revision".to_string(),
-        });
-    }
-    let from = resolve(&r, from)?;
-    let to = resolve(&r, to)?;
+    let Selection { include, exclude } = select(&r, spec)?;
     let mut problems = Vec::new();
-    let order = commits_parents_first(&r, vec![to], vec![from], &mut problems);
+    let order = commits_parents_first(&r, include, exclude, &mut problems);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (position, id) in order.into_iter().enumerate() {

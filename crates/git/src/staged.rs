@@ -5,12 +5,14 @@
 //! tree at the same path holds nothing new, and is neither read from `HEAD` nor compared.
 //! Only the directories that `git add` touched are loaded, so a commit of a few files in a
 //! large repository reads a few trees, not all of them.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 
 use bstr::BString;
 use gix::ObjectId;
 
-use crate::{Error, Introduced, Repository, blob_id, tree};
+use crate::tree::{self, Subtree};
+use crate::{Error, Introduced, Repository, blob_id};
 
 pub(crate) fn introduced(repo: &Repository) -> Result<Vec<Introduced>, Error> {
     let r = repo.thread_local();
@@ -22,7 +24,7 @@ pub(crate) fn introduced(repo: &Repository) -> Result<Vec<Introduced>, Error> {
         .index_or_empty()
         .map_err(|e| read("index", e.to_string()))?;
     let mut head: HashMap<BString, ObjectId> = HashMap::new();
-    let mut clean: HashSet<BString> = HashSet::new();
+    let mut clean: BTreeSet<BString> = BTreeSet::new();
     // No HEAD yet (the first commit): everything staged is new.
     if let Ok(tree_id) = r.head_tree_id() {
         let tree_id = tree_id.detach();
@@ -35,7 +37,7 @@ pub(crate) fn introduced(repo: &Repository) -> Result<Vec<Introduced>, Error> {
         }
         let mut all = Vec::new();
         match index.tree() {
-            Some(cache) => compare_cached(&r, cache, tree_id, b"", &mut all, &mut clean),
+            Some(cache) => compare_cached(&r, cache, tree_id, &mut all, &mut clean),
             None => tree::flatten(&r, tree_id, b"", &mut all),
         }
         .map_err(|e| read("HEAD tree", e))?;
@@ -70,43 +72,73 @@ pub(crate) fn introduced(repo: &Repository) -> Result<Vec<Introduced>, Error> {
     Ok(out)
 }
 
-/// Whether a directory above `path` is in `clean`.
-fn in_clean_directory(path: &[u8], clean: &HashSet<BString>) -> bool {
-    path.iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'/')
-        .any(|(i, _)| clean.contains(&path[..i]))
+/// Whether a directory above `path` is in `clean` (directories with a `/` appended, none
+/// inside another). Only the greatest entry not after `path` can be a prefix of it: an entry
+/// between a prefix of `path` and `path` would begin with that prefix, a directory inside
+/// another.
+fn in_clean_directory(path: &[u8], clean: &BTreeSet<BString>) -> bool {
+    clean
+        .range::<[u8], _>((Bound::Unbounded, Bound::Included(path)))
+        .next_back()
+        .is_some_and(|dir| path.starts_with(dir))
 }
 
-/// Walks the cache tree `cache` (for directory `prefix`) beside `HEAD`'s tree `head`:
-/// directories whose cached tree is `HEAD`'s go to `clean`; the blobs of the others, as far
-/// as the index could differ, go to `out`.
+/// Walks the cache tree `cache` (for the root directory) beside `HEAD`'s tree `head`:
+/// directories whose cached tree is `HEAD`'s go to `clean` (with a `/` appended) and are not
+/// read; the blobs of the others, as far as the index could differ, go to `out`.
 fn compare_cached(
     repo: &gix::Repository,
     cache: &gix::index::extension::Tree,
     head: ObjectId,
-    prefix: &[u8],
     out: &mut Vec<tree::BlobEntry>,
-    clean: &mut HashSet<BString>,
+    clean: &mut BTreeSet<BString>,
 ) -> Result<(), String> {
-    if cache.num_entries.is_some() && cache.id == head && !prefix.is_empty() {
-        clean.insert(BString::from(prefix));
-        return Ok(());
-    }
-    for (name, is_tree, is_blob, oid) in tree::entries(repo, head)? {
-        let path = tree::join(prefix, &name);
-        if is_tree {
-            match cache
-                .children
-                .iter()
-                .find(|c| c.name.as_slice() == name.as_slice())
-            {
-                Some(child) => compare_cached(repo, child, oid, &path, out, clean)?,
-                None => tree::flatten(repo, oid, &path, out)?,
-            }
-        } else if is_blob {
-            out.push((path, oid));
+    // Each tree's state: its node of the cache tree, if the index has one.
+    tree::walk(
+        repo,
+        head,
+        Some(cache),
+        b"",
+        |cache, path, e| {
+            let child = cache.and_then(|c| {
+                c.children
+                    .iter()
+                    .find(|child| child.name.as_slice() == e.name.as_slice())
+            });
+            Ok(match child {
+                Some(child) if child.num_entries.is_some() && child.id == e.oid => {
+                    let mut dir = BString::from(path);
+                    dir.push(b'/');
+                    clean.insert(dir);
+                    Subtree::Skip
+                }
+                child => Subtree::Enter(child),
+            })
+        },
+        |_, path, e| out.push((BString::from(path), e.oid)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use bstr::BString;
+
+    use super::in_clean_directory;
+
+    #[test]
+    fn a_clean_directory_is_found_past_siblings_that_sort_between() {
+        // "a-b/" sorts between "a/" and "a/x"; so does "a.txt/" ('-' and '.' are below '/').
+        let clean: BTreeSet<BString> = ["a/", "a-b/", "a.txt/", "b/c/"]
+            .into_iter()
+            .map(BString::from)
+            .collect();
+        for inside in ["a/x", "a/y/z", "a-b/x", "a.txt/x", "b/c/d"] {
+            assert!(in_clean_directory(inside.as_bytes(), &clean), "{inside}");
+        }
+        for outside in ["a", "ab/x", "a-c/x", "b/x", "b/cd", "b/c", "0/a/x", "z"] {
+            assert!(!in_clean_directory(outside.as_bytes(), &clean), "{outside}");
         }
     }
-    Ok(())
 }
