@@ -138,6 +138,54 @@ fn commit_with_secret_is_refused(dir: &Path, file: &str, seed: u64) {
     std::fs::remove_file(dir.join(file)).unwrap();
 }
 
+/// `git commit -a` and `git commit PATH` commit a temporary index that git names in
+/// `GIT_INDEX_FILE`: the hook must read that one, not `.git/index`, which does not hold the
+/// change.
+#[test]
+fn install_hook_guards_commit_all_and_commit_path() {
+    let t = Tree::new();
+    let repo = new_repo(&t, "commit-all");
+    std::fs::write(repo.join("app.env"), "MODE=dev\n").unwrap();
+    git(&repo, &["add", "app.env"]);
+    git(&repo, &["commit", "-q", "-m", "app settings"]);
+    let out = install_hook(&[repo.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    for (args, seed) in [
+        (&["commit", "-a", "-m", "key"][..], 760),
+        (&["commit", "-m", "key", "app.env"][..], 761),
+    ] {
+        std::fs::write(
+            repo.join("app.env"),
+            format!("MODE=dev\nAWS_ACCESS_KEY_ID={}\n", aws_key_id(seed)),
+        )
+        .unwrap();
+        let out = git_out(&repo, args);
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "git {args:?} must be blocked: {text}"
+        );
+        assert!(
+            text.contains("app.env") && text.contains("aws.access-key-id"),
+            "{text}"
+        );
+    }
+    // Nothing was committed, and a clean `commit -a` goes through.
+    std::fs::write(repo.join("app.env"), "MODE=prod\n").unwrap();
+    let out = git_out(&repo, &["commit", "-a", "-m", "prod"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = git_output(&repo, &["log", "--format=%s"], None);
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout),
+        "prod\napp settings\ninitial\n"
+    );
+}
+
 /// With `core.hooksPath` set (husky, lefthook, a shared folder), git does not run
 /// `.git/hooks`: the hook goes where git looks, or keysnare refuses and says why.
 #[test]

@@ -239,6 +239,15 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             .map_or(keysnare_engine::DEFAULT_MAX_MATCHES_PER_BLOB, |n| {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
+        // A hook of `git commit -a` or `git commit PATH` runs with the index git is about to
+        // commit named here; the repository's own index does not hold those changes.
+        index_file: if args.staged {
+            std::env::var_os("GIT_INDEX_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        } else {
+            None
+        },
         ..ScanConfig::new(Arc::clone(&rules))
     };
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));

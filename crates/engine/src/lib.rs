@@ -97,6 +97,10 @@ pub struct ScanConfig {
     ///
     /// [`Fingerprint::unkeyed`]: keysnare_types::Fingerprint::unkeyed
     pub fingerprint_key: Option<FingerprintKey>,
+    /// The index file staged scans read instead of the repository's own: git names it in
+    /// `GIT_INDEX_FILE` to the hooks of `git commit -a` and `git commit PATH`, which
+    /// commit a temporary index. `None`: the repository's index.
+    pub index_file: Option<PathBuf>,
 }
 
 impl ScanConfig {
@@ -121,6 +125,7 @@ impl ScanConfig {
             max_blob_time: Some(DEFAULT_MAX_BLOB_TIME),
             memory_budget: None,
             fingerprint_key: None,
+            index_file: None,
         }
     }
 }
@@ -458,7 +463,11 @@ pub fn scan_repository(
     let start = Instant::now();
     // No single object may take more than the whole budget (a damaged header can claim
     // gigabytes); blobs are held to the in-flight allowance on top of that.
-    let mut repo = Repository::open_limited(path, Some(cfg.memory_budget_bytes()))?;
+    let mut repo = Repository::open_with(
+        path,
+        Some(cfg.memory_budget_bytes()),
+        cfg.index_file.as_deref(),
+    )?;
     let full_history = matches!(scope, GitScope::History { .. });
     let budget = Budget::new(cfg, Some(repo.odb_size()), full_history);
     let cfg = &budget.cfg;

@@ -157,10 +157,30 @@ impl Repository {
     /// than `alloc_limit` bytes once inflated: a damaged or hostile object whose header
     /// claims gigabytes is an error when read, not an allocation of that size.
     pub fn open_limited(path: &Path, alloc_limit: Option<u64>) -> Result<Repository, Error> {
-        let mut opts = gix::open::Options::isolated();
+        Repository::open_with(path, alloc_limit, None)
+    }
+
+    /// [`Repository::open_limited`], with the index read from `index_file` instead of the
+    /// repository's own (the temporary index git names in `GIT_INDEX_FILE` to the hooks of
+    /// `git commit -a` and `git commit PATH`; a relative path is taken from the current
+    /// directory, as git does).
+    pub fn open_with(
+        path: &Path,
+        alloc_limit: Option<u64>,
+        index_file: Option<&Path>,
+    ) -> Result<Repository, Error> {
+        let mut overrides = Vec::new();
         if let Some(limit) = alloc_limit {
-            opts = opts.config_overrides([format!("gitoxide.objects.allocLimit={limit}")]);
+            overrides.push(format!("gitoxide.objects.allocLimit={limit}"));
         }
+        if let Some(index) = index_file {
+            let index = std::path::absolute(index).map_err(|e| Error::Open {
+                path: index.to_path_buf(),
+                message: format!("cannot resolve the index file: {e}"),
+            })?;
+            overrides.push(format!("gitoxide.core.indexFile={}", index.display()));
+        }
+        let opts = gix::open::Options::isolated().config_overrides(overrides);
         if !path.exists() {
             return Err(Error::NotARepository {
                 path: path.to_path_buf(),
