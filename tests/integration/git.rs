@@ -841,3 +841,50 @@ fn a_secret_edited_forty_times_is_one_finding_introduced_by_its_first_commit() {
         "{message}"
     );
 }
+
+/// A clone made with `--shared` holds no objects of its own: its `info/alternates` names
+/// the source's object directory (here through a relative path and a second hop), and a
+/// history scan reads those objects too.
+#[test]
+fn objects_behind_alternates_are_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git(&origin, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        origin.join("deploy.env"),
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id(770)),
+    )
+    .unwrap();
+    git(&origin, &["add", "."]);
+    git(&origin, &["commit", "-q", "-m", "deploy key"]);
+    let middle = tmp.path().join("middle");
+    let leaf = tmp.path().join("leaf");
+    for (from, to) in [(&origin, &middle), (&middle, &leaf)] {
+        let out = Std::new("git")
+            .args(["clone", "-q", "--shared"])
+            .arg(from)
+            .arg(to)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The leaf's alternates point at the middle's objects by a relative path; the middle's
+    // point at the origin's.
+    std::fs::write(
+        leaf.join(".git/objects/info/alternates"),
+        "../../../middle/.git/objects\n",
+    )
+    .unwrap();
+    let (code, doc, rows) = scan(&leaf, &["--no-worktree"]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(
+        rows,
+        [row(AWS, "deploy.env", 1, "commit", "deploy key")].into(),
+        "{doc}"
+    );
+}

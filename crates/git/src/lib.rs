@@ -246,8 +246,7 @@ impl Repository {
     pub fn web_url(&self) -> Option<String> {
         let repo = self.thread_local();
         let remote = repo.find_remote("origin").ok()?;
-        let url = remote.url(gix::remote::Direction::Fetch)?;
-        web_url(&url.to_bstring().to_string())
+        web_url_of(remote.url(gix::remote::Direction::Fetch)?)
     }
 
     /// Sets the bytes of the delta-base cache each reading thread keeps (default
@@ -355,27 +354,27 @@ impl Repository {
 }
 
 /// `https://host/path` for `https://user:pass@host/path`, `git@host:path` and
-/// `ssh://git@host/path`; credentials are never kept.
+/// `ssh://git@host/path` (parsed by gix as git parses remote URLs); credentials are never
+/// kept. `None` for local paths and `file://` URLs.
 pub fn web_url(url: &str) -> Option<String> {
-    let (host_and_path, path_sep) = if let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .or_else(|| url.strip_prefix("ssh://"))
-        .or_else(|| url.strip_prefix("git://"))
-    {
-        (rest, '/')
-    } else if !url.contains("://") && url.contains(':') && !url.starts_with('/') {
-        (url, ':')
-    } else {
-        return None;
-    };
-    let (authority, path) = host_and_path.split_once(path_sep)?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.split_once(':').map_or(host, |(h, _)| h);
-    if host.is_empty() || path.is_empty() {
+    web_url_of(&gix::url::parse(bstr::BStr::new(url)).ok()?)
+}
+
+fn web_url_of(url: &gix::Url) -> Option<String> {
+    use gix::url::Scheme;
+    if !matches!(
+        url.scheme,
+        Scheme::Http | Scheme::Https | Scheme::Ssh | Scheme::Git
+    ) {
         return None;
     }
-    Some(format!("https://{host}/{}", path.trim_start_matches('/')))
+    let host = url.host().filter(|h| !h.is_empty())?;
+    let path = bstr::ByteSlice::to_str_lossy(url.path.as_slice());
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        return None;
+    }
+    Some(format!("https://{host}/{path}"))
 }
 
 pub(crate) fn blob_id(id: &gix::oid) -> BlobId {
@@ -395,7 +394,6 @@ pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("thread pool")
 }
 
-/// Commit metadata for reports.
 /// What a finding shows of `commit`, the `order`-th of a parents-first walk.
 pub(crate) fn commit_info(commit: &gix::Commit<'_>, order: u64) -> CommitInfo {
     let (name, email, time, offset) = match commit.author() {

@@ -16,22 +16,14 @@ use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, oid};
 /// the cap are dropped from their header alone.
 pub const INFLATE_LIMIT: u64 = 1 << 30;
 
-/// An objects directory and those its `info/alternates` names.
+/// An objects directory and those its `info/alternates` names (followed as gix follows
+/// them: relative paths, chains of alternates, each directory once; a cycle or an unreadable
+/// alternates file leaves the alternates out, and gix's own open reports it).
 fn object_dirs(objects: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![objects.to_path_buf()];
-    if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
-        for line in text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            let p = Path::new(line);
-            dirs.push(if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                objects.join(p)
-            });
-        }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if let Ok(alternates) = gix::odb::alternate::resolve(objects.to_path_buf(), &cwd) {
+        dirs.extend(alternates);
     }
     dirs
 }
