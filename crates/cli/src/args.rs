@@ -155,6 +155,7 @@ impl ScanArgs {
             paths: b.paths.clone(),
             range: None,
             since: None,
+            allow_shallow: false,
             staged: false,
             no_git: b.no_git,
             no_worktree: b.no_worktree,
@@ -210,6 +211,13 @@ pub struct ScanArgs {
     /// Scan only the blobs that the commits after REV introduced (`REV..HEAD`)
     #[arg(long, value_name = "REV", conflicts_with_all = ["staged", "no_git"])]
     pub since: Option<String>,
+    /// In a shallow clone, scan a --range or --since whose commits reach the clone's
+    /// boundary: those commits' parents were not fetched, so everything in their trees
+    /// counts as added (a warning names them). Without it such a scan exits 2: fetch the
+    /// history instead (`fetch-depth: 0` with actions/checkout, `git fetch --deepen=N`, `git
+    /// fetch --unshallow`)
+    #[arg(long)]
+    pub allow_shallow: bool,
     /// Scan only the staged changes (what `git commit` would record): for pre-commit hooks.
     /// Reports the secrets the commit adds: one that HEAD's version of the same file holds
     /// already is left out and counted (a history scan reports it)
