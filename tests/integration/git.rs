@@ -456,6 +456,166 @@ fn shallow_clone_is_scanned() {
     );
 }
 
+/// `git clone -q --depth DEPTH ARGS... file://SRC DST`.
+fn shallow_clone(src: &Path, dst: &Path, depth: &str, args: &[&str]) {
+    let url = format!("file://{}", src.display());
+    let mut clone = vec!["clone", "-q", "--depth", depth];
+    clone.extend_from_slice(args);
+    clone.extend_from_slice(&[&url, dst.to_str().unwrap()]);
+    git(src.parent().unwrap(), &clone);
+}
+
+// A depth-1 clone is what CI checks out by default. A range whose commits reach the clone's
+// boundary would blame a pull request for every secret of their trees.
+#[test]
+fn range_in_a_shallow_clone_stops_at_its_boundary_unless_allowed() {
+    let t = Tree::new();
+    let src = t.path().join("branches");
+    fixture("branches.sh", &src);
+    let dst = t.path().join("depth-1");
+    shallow_clone(
+        &src,
+        &dst,
+        "1",
+        &["--no-single-branch", "--branch", "topic"],
+    );
+    let tip = String::from_utf8(git_output(&dst, &["rev-parse", "HEAD"], None).stdout).unwrap();
+    let tip = &tip[..12];
+    // Refused: exit 2, the boundary commit named, the fixes said, no report.
+    let out = keysnare()
+        .arg("scan")
+        .arg(&dst)
+        .args(["--range", "origin/main..HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    for part in [
+        "shallow clone",
+        "1 commit of the range sits at its boundary",
+        tip,
+        "\"t4\"",
+        "its whole tree would count as added",
+        "`fetch-depth: 0` with actions/checkout",
+        "`git fetch --deepen=N`",
+        "`git fetch --unshallow`",
+        "--allow-shallow",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in {stderr}");
+    }
+    // Allowed: the tip's whole tree counts as added by it (four of its six secrets are
+    // older than the branch), and stderr, JSON and SARIF say so.
+    let (code, doc, rows) = scan(&dst, &["--range", "origin/main..HEAD", "--allow-shallow"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let expected: BTreeSet<Row> = ["m1", "m2", "t1", "t2", "t3", "t4"]
+        .into_iter()
+        .map(|f| row(AWS, &format!("{f}.env"), 1, "commit", "t4"))
+        .collect();
+    assert_eq!(rows, expected);
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(
+        warning.contains(tip) && warning.contains("whole tree is counted as added"),
+        "{warning}"
+    );
+    keysnare()
+        .arg("scan")
+        .arg(&dst)
+        .args(["--range", "origin/main..HEAD", "--allow-shallow"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "keysnare: warning: {warning}"
+        )));
+    let out = keysnare()
+        .arg("scan")
+        .arg(&dst)
+        .args([
+            "--range",
+            "origin/main..HEAD",
+            "--allow-shallow",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    let sarif = json(&out.stdout);
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["level"] == "warning" && n["message"]["text"] == format!("{warning}.")),
+        "{notes:?}"
+    );
+
+    // The base was not fetched (a single-branch clone): the error says why it may be missing.
+    let single = t.path().join("single-branch");
+    shallow_clone(&src, &single, "1", &["--branch", "topic"]);
+    keysnare()
+        .arg("scan")
+        .arg(&single)
+        .args(["--range", "origin/main..HEAD"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("\"origin/main\" could not be found")
+                .and(predicate::str::contains("This is a shallow clone"))
+                .and(predicate::str::contains("`fetch-depth: 0`"))
+                .and(predicate::str::contains("`git fetch origin BRANCH`")),
+        );
+
+    // A pull request's merge commit checked out at depth 1, its base fetched afterwards (what
+    // the keysnare action does): the merge is compared with the base it now holds.
+    git(&src, &["checkout", "-q", "-b", "pr", "main"]);
+    git(
+        &src,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge topic into main",
+            "topic",
+        ],
+    );
+    git(&src, &["checkout", "-q", "main"]);
+    let pr = t.path().join("pull-request");
+    shallow_clone(&src, &pr, "1", &["--branch", "pr"]);
+    git(
+        &pr,
+        &["fetch", "-q", "origin", "main:refs/remotes/origin/main"],
+    );
+    let (code, doc, rows) = scan(&pr, &["--range", "origin/main..HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        rows,
+        [row(AWS, "t4.env", 1, "commit", "Merge topic into main")]
+            .into_iter()
+            .collect()
+    );
+    assert!(doc.get("warnings").is_none(), "{doc:#}");
+
+    // A range within the fetched history is scanned as in a full clone, without a warning.
+    let deeper = t.path().join("depth-3");
+    shallow_clone(&src, &deeper, "3", &[]);
+    let (code, doc, rows) = scan(&deeper, &["--range", "HEAD~2..HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        rows,
+        [
+            row(AWS, "m4.env", 1, "commit", "m4"),
+            row(AWS, "m5.env", 1, "commit", "m5")
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert!(doc.get("warnings").is_none(), "{doc:#}");
+}
+
 #[test]
 fn missing_object_is_reported_and_the_rest_is_scanned() {
     let t = Tree::new();

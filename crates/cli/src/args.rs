@@ -215,6 +215,7 @@ impl ScanArgs {
             since: None,
             staged: false,
             files: false,
+            allow_shallow: false,
             progress: ProgressChoice::Auto,
             format: Some(Format::Json),
             output: None,
@@ -238,6 +239,7 @@ impl ScanArgs {
             paths: b.paths.clone(),
             range: None,
             since: None,
+            allow_shallow: false,
             staged: false,
             files: false,
             no_git: b.no_git,
@@ -294,6 +296,13 @@ pub struct ScanArgs {
     /// Scan only the blobs that the commits after REV introduced (`REV..HEAD`)
     #[arg(long, value_name = "REV", conflicts_with_all = ["staged", "no_git"])]
     pub since: Option<String>,
+    /// In a shallow clone, scan a --range or --since whose commits reach the clone's
+    /// boundary: those commits' parents were not fetched, so everything in their trees
+    /// counts as added (a warning names them). Without it such a scan exits 2: fetch the
+    /// history instead (`fetch-depth: 0` with actions/checkout, `git fetch --deepen=N`, `git
+    /// fetch --unshallow`)
+    #[arg(long)]
+    pub allow_shallow: bool,
     /// Scan only the staged changes (what `git commit` would record): for pre-commit hooks.
     /// Reports the secrets the commit adds: one that HEAD's version of the same file holds
     /// already is left out and counted (a history scan reports it)

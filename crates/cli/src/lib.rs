@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use keysnare_engine::{GitScope, ScanConfig, ScanOutput};
+use keysnare_engine::{GitScope, ScanConfig, ScanOutput, ShallowPolicy};
 use keysnare_report::{Options, Report, Summary};
 use keysnare_rules::{RuleSet, Source};
 use keysnare_types::escape_control;
@@ -248,6 +248,11 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
         } else {
             None
         },
+        shallow: if args.allow_shallow {
+            ShallowPolicy::Allow
+        } else {
+            ShallowPolicy::Refuse
+        },
         ..ScanConfig::new(Arc::clone(&rules))
     };
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
@@ -300,7 +305,14 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     let out = if stdin {
         keysnare_engine::scan_reader(&cfg, io::stdin().lock())?
     } else if let Some(repo) = repos.first() {
-        keysnare_engine::scan_repository(&cfg, repo, &scope)?
+        match keysnare_engine::scan_repository(&cfg, repo, &scope) {
+            Err(e @ keysnare_engine::Error::ShallowBoundary { .. }) => {
+                bail!(
+                    "{e}; or pass --allow-shallow to scan it anyway, counting those trees as added"
+                )
+            }
+            result => result?,
+        }
     } else {
         keysnare_engine::scan_paths(&cfg, &args.paths)?
     };
@@ -314,6 +326,11 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             escape_control(e.path.as_deref().unwrap_or("<input>")),
             escape_control(&e.message)
         );
+    }
+    if !args.quiet {
+        for w in &out.warnings {
+            eprintln!("keysnare: warning: {w}");
+        }
     }
     if args.verbose {
         for s in &out.skipped {
@@ -609,6 +626,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
             .iter()
             .map(|e| (e.path.clone().unwrap_or_default(), e.message.clone()))
             .collect(),
+        warnings: out.warnings.clone(),
         ignored_findings: out.stats.ignored_findings,
         already_committed: out.stats.already_committed,
         elapsed: out.stats.elapsed,

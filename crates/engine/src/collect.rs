@@ -335,6 +335,7 @@ impl Collector {
             findings,
             skipped: self.skipped,
             errors: self.errors,
+            warnings: Vec::new(),
             stats: crate::Stats {
                 files: self.files,
                 bytes: self.bytes,

@@ -30,7 +30,7 @@ use keysnare_git::{BlobVisitor, ReadOptions, Repository};
 use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
 use keysnare_types::{
-    BlobId, Finding, FingerprintKey, MemoryGate, MemoryUse, Progress, Provenance,
+    BlobId, CommitInfo, Finding, FingerprintKey, MemoryGate, MemoryUse, Progress, Provenance,
 };
 use keysnare_walk::{Event, SkipReason, Walk};
 
@@ -63,6 +63,54 @@ pub enum Error {
     /// A repository that cannot be opened, or a revision that does not resolve.
     #[error(transparent)]
     Git(#[from] keysnare_git::Error),
+    /// A range reaches the boundary of a shallow clone, and [`ScanConfig::shallow`] refuses
+    /// to scan it: the commits there would count as adding their whole trees.
+    #[error(
+        "this is a shallow clone, and {}: {}, so {} would count as added by the range; {}",
+        boundary_commits(commits),
+        if commits.len() == 1 { "its parents were not fetched" } else { "their parents were not fetched" },
+        if commits.len() == 1 { "its whole tree" } else { "their whole trees" },
+        keysnare_git::DEEPEN_ADVICE
+    )]
+    ShallowBoundary {
+        /// The commits of the range at the clone's boundary.
+        commits: Vec<CommitInfo>,
+    },
+}
+
+/// "N commits of the range sit at its boundary (id summary, ...)", the first five named.
+fn boundary_commits(commits: &[CommitInfo]) -> String {
+    const NAMED: usize = 5;
+    let mut names: Vec<String> = commits
+        .iter()
+        .take(NAMED)
+        .map(|c| {
+            let short = c.id.get(..12).unwrap_or(&c.id);
+            format!("{short} \"{}\"", c.summary)
+        })
+        .collect();
+    if commits.len() > NAMED {
+        names.push(format!("{} more", commits.len() - NAMED));
+    }
+    let n = commits.len();
+    format!(
+        "{n} {} of the range {} at its boundary ({})",
+        if n == 1 { "commit" } else { "commits" },
+        if n == 1 { "sits" } else { "sit" },
+        names.join(", ")
+    )
+}
+
+/// What a range scan does when its commits reach the boundary of a shallow clone (their
+/// parents were not fetched, so everything in their trees counts as added by them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShallowPolicy {
+    /// Fail with [`Error::ShallowBoundary`]: a pull request would be blamed for every
+    /// secret of those trees.
+    #[default]
+    Refuse,
+    /// Scan, counting those trees as added, and say so in [`ScanOutput::warnings`].
+    Allow,
 }
 
 /// How to scan.
@@ -101,6 +149,8 @@ pub struct ScanConfig {
     /// `GIT_INDEX_FILE` to the hooks of `git commit -a` and `git commit PATH`, which
     /// commit a temporary index. `None`: the repository's index.
     pub index_file: Option<PathBuf>,
+    /// Whether a range scan may read commits at a shallow clone's boundary.
+    pub shallow: ShallowPolicy,
 }
 
 impl ScanConfig {
@@ -126,6 +176,7 @@ impl ScanConfig {
             memory_budget: None,
             fingerprint_key: None,
             index_file: None,
+            shallow: ShallowPolicy::Refuse,
         }
     }
 }
@@ -201,6 +252,9 @@ pub struct ScanOutput {
     pub skipped: Vec<Skipped>,
     /// Inputs that could not be read.
     pub errors: Vec<ScanError>,
+    /// What the user should know about the results (a range read across a shallow clone's
+    /// boundary).
+    pub warnings: Vec<String>,
     /// Counters.
     pub stats: Stats,
 }
@@ -491,6 +545,7 @@ pub fn scan_repository(
         memory: Some(&budget.gate),
     };
     let mut problems = Vec::new();
+    let mut warnings = Vec::new();
     let report = match scope {
         GitScope::History { worktree } => {
             let report = repo.scan_all(&opts, visitor);
@@ -523,9 +578,33 @@ pub fn scan_repository(
             report
         }
         GitScope::Range(spec) => {
-            let (introduced, range_problems) = repo.range(spec)?;
-            problems.extend(range_problems);
-            read_introduced(&repo, &opts, visitor, &collector, introduced)
+            let range = repo.range(spec)?;
+            if !range.shallow_boundary.is_empty() {
+                match cfg.shallow {
+                    ShallowPolicy::Refuse => {
+                        return Err(Error::ShallowBoundary {
+                            commits: range.shallow_boundary,
+                        });
+                    }
+                    ShallowPolicy::Allow => warnings.push(format!(
+                        "shallow clone: {}: {} counted as added by {}; {} for exact results",
+                        boundary_commits(&range.shallow_boundary),
+                        if range.shallow_boundary.len() == 1 {
+                            "its parents were not fetched, so its whole tree is"
+                        } else {
+                            "their parents were not fetched, so their whole trees are"
+                        },
+                        if range.shallow_boundary.len() == 1 {
+                            "it"
+                        } else {
+                            "them"
+                        },
+                        keysnare_git::DEEPEN_ADVICE
+                    )),
+                }
+            }
+            problems.extend(range.problems);
+            read_introduced(&repo, &opts, visitor, &collector, range.introduced)
         }
         GitScope::Staged => {
             let introduced = repo.staged()?;
@@ -594,7 +673,9 @@ pub fn scan_repository(
             message: p.message,
         });
     }
-    Ok(finish(c.finish(), start, &budget))
+    let mut out = c.finish();
+    out.warnings = warnings;
+    Ok(finish(out, start, &budget))
 }
 
 /// Scans the staged blobs `introduced` and leaves out the secrets that `HEAD`'s version of

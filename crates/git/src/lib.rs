@@ -124,6 +124,22 @@ pub struct Introduced {
     pub previous: Option<BlobId>,
 }
 
+/// What to do when a shallow clone lacks history that a range needs.
+pub const DEEPEN_ADVICE: &str = "fetch the history the range needs (`fetch-depth: 0` with \
+     actions/checkout, or `git fetch --deepen=N` or `git fetch --unshallow` in the clone)";
+
+/// The commits of a range and what they introduced.
+#[derive(Clone, Debug, Default)]
+pub struct Range {
+    /// The blobs the range's commits introduced, each once.
+    pub introduced: Vec<Introduced>,
+    /// Problems, each once.
+    pub problems: Vec<Problem>,
+    /// Commits of the range at the boundary of a shallow clone, parents first: none of their
+    /// parents were fetched, so every blob of their trees is counted as introduced by them.
+    pub shallow_boundary: Vec<CommitInfo>,
+}
+
 /// Options for reading blobs.
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOptions<'a> {
@@ -329,7 +345,11 @@ impl Repository {
     /// A single revision `A` alone stands for `A..HEAD`. A blob is introduced by a commit
     /// when it differs at its path from every parent (rename tracking off); each blob is
     /// listed once, at its oldest introducing commit.
-    pub fn range(&self, spec: &str) -> Result<(Vec<Introduced>, Vec<Problem>), Error> {
+    ///
+    /// In a shallow clone, the commits of the range whose parents were not fetched are
+    /// listed in [`Range::shallow_boundary`], and a revision that does not resolve says
+    /// the clone may lack it.
+    pub fn range(&self, spec: &str) -> Result<Range, Error> {
         range::introduced(self, spec)
     }
 

@@ -9,7 +9,9 @@ use gix::ObjectId;
 use gix::revision::plumbing::Spec;
 
 use crate::history::commits_parents_first;
-use crate::{Error, Introduced, Problem, Repository, blob_id, commit_info, tree};
+use crate::{
+    DEEPEN_ADVICE, Error, Introduced, Problem, Range, Repository, blob_id, commit_info, tree,
+};
 
 /// The commits a range selects, as `git rev-list` would: those reachable from `include` but
 /// not from `exclude`.
@@ -32,6 +34,18 @@ fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
         cause = c.source();
     }
     text
+}
+
+/// For a shallow clone, why `word` may not resolve and what to do.
+fn shallow_hint(repo: &gix::Repository, word: &str) -> String {
+    if repo.is_shallow().unwrap_or(false) {
+        format!(
+            ". This is a shallow clone, which may lack what `{word}` names: {DEEPEN_ADVICE}; \
+             a branch the clone lacks needs `git fetch origin BRANCH` too"
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// The commit `id` names, peeling tags.
@@ -73,7 +87,7 @@ fn select(repo: &gix::Repository, spec: &str) -> Result<Selection, Error> {
     for word in &words {
         let parsed = repo
             .rev_parse(word.as_bytes().as_bstr())
-            .map_err(|e| err(with_causes(&e)))?
+            .map_err(|e| err(with_causes(&e) + &shallow_hint(repo, word)))?
             .detach();
         let commit = |id: ObjectId| commit_of(repo, id).map_err(|e| err(format!("{word}: {e}")));
         match parsed {
@@ -97,9 +111,12 @@ fn select(repo: &gix::Repository, spec: &str) -> Result<Selection, Error> {
             }
             Spec::Merge { theirs, ours } => {
                 let (theirs, ours) = (commit(theirs)?, commit(ours)?);
-                let bases = repo
-                    .merge_bases_many(theirs, &[ours])
-                    .map_err(|e| err(format!("merge base of {word}: {e}")))?;
+                let bases = repo.merge_bases_many(theirs, &[ours]).map_err(|e| {
+                    err(format!(
+                        "merge base of {word}: {e}{}",
+                        shallow_hint(repo, word)
+                    ))
+                })?;
                 sel.include.extend([theirs, ours]);
                 sel.exclude.extend(bases.into_iter().map(|id| id.detach()));
             }
@@ -122,14 +139,25 @@ fn select(repo: &gix::Repository, spec: &str) -> Result<Selection, Error> {
     Ok(sel)
 }
 
-pub(crate) fn introduced(
-    repo: &Repository,
-    spec: &str,
-) -> Result<(Vec<Introduced>, Vec<Problem>), Error> {
+pub(crate) fn introduced(repo: &Repository, spec: &str) -> Result<Range, Error> {
     let r = repo.thread_local();
     let Selection { include, exclude } = select(&r, spec)?;
     let mut problems = Vec::new();
     let order = commits_parents_first(&r, include, exclude, &mut problems);
+    // Commits whose parents a shallow clone cut off: compared with nothing, everything in
+    // their trees counts as added.
+    let shallow: HashSet<ObjectId> = match r.shallow_commits() {
+        Ok(Some(commits)) => commits.iter().copied().collect(),
+        Ok(None) => HashSet::new(),
+        Err(e) => {
+            problems.push(Problem {
+                input: "shallow file".into(),
+                message: format!("cannot be read, so the clone's boundary is not known: {e}"),
+            });
+            HashSet::new()
+        }
+    };
+    let mut boundary = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (position, id) in order.into_iter().enumerate() {
@@ -144,10 +172,17 @@ pub(crate) fn introduced(
             .tree_id()
             .map_err(|e| read("commit", e.to_string()))?
             .detach();
+        let parents = commit.parent_ids().count();
         let parent_trees: Vec<ObjectId> = commit
             .parent_ids()
             .filter_map(|p| r.find_commit(p).ok()?.tree_id().ok().map(|t| t.detach()))
             .collect();
+        // A commit compared with no parent although it has some: the clone's boundary. One
+        // whose parents the clone holds in part (a pull request's merge commit once CI
+        // fetched its base) is compared with those.
+        if parents > 0 && parent_trees.is_empty() && shallow.contains(&id) {
+            boundary.push(commit_info(&commit, position as u64));
+        }
         let mut changed = Vec::new();
         tree::changed(
             &r,
@@ -178,5 +213,9 @@ pub(crate) fn introduced(
             }
         }
     }
-    Ok((out, problems))
+    Ok(Range {
+        introduced: out,
+        problems,
+        shallow_boundary: boundary,
+    })
 }

@@ -126,6 +126,8 @@ struct JsonDocument<'a> {
     summary: JsonSummary,
     skipped: Vec<JsonSkip<'a>>,
     errors: Vec<JsonError<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [String],
 }
 
 fn path_of(loc: &Location) -> String {
@@ -237,6 +239,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             .iter()
             .map(|(path, message)| JsonError { path, message })
             .collect(),
+        warnings: &s.warnings,
     };
     finish((|| {
         serde_json::to_writer_pretty(&mut *w, &doc)?;

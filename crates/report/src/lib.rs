@@ -44,6 +44,9 @@ pub struct Summary {
     pub skipped: Vec<(String, String)>,
     /// Inputs that could not be read: `(path, message)`.
     pub errors: Vec<(String, String)>,
+    /// What the reader should know about the results (a range read across a shallow clone's
+    /// boundary).
+    pub warnings: Vec<String>,
     /// Findings dropped because the ignore file lists them.
     pub ignored_findings: u64,
     /// Secrets of staged files left out because `HEAD`'s version already holds them.

@@ -402,6 +402,9 @@ pub fn write_sarif(
         };
         notifications.push(json!({"level": "note", "message": {"text": text}}));
     }
+    for text in &report.summary.warnings {
+        notifications.push(json!({"level": "warning", "message": {"text": with_period(text)}}));
+    }
     for (path, message) in &report.summary.errors {
         notifications.push(json!({
             "level": "error",
