@@ -1,5 +1,5 @@
 //! The memory budget of a scan: how it is split before the scan starts
-//! ([`plan`]), and the process's peak resident size once it is done ([`peak_rss`]).
+//! ([`plan`]), and the process's peak resident size once it is done ([`PeakRss`]).
 //!
 //! The reserves are sizes measured on the history benchmark (2.8 GiB of history, 147,000
 //! objects, the default rules) with headroom, not worst cases proven by construction; the
@@ -107,18 +107,56 @@ pub fn plan(budget: u64, work: &Workload) -> MemoryPlan {
     }
 }
 
-/// The process's peak resident set size so far, in bytes (`VmHWM`; Linux only).
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+/// The process's peak resident set size as a scan raises it.
+///
+/// The peak comes from `getrusage` (`ru_maxrss`). On Linux that value outlives `exec`: a
+/// process started by a larger one begins with the larger one's peak. A reading taken when
+/// the scan starts tells the two apart: a higher reading later is this process's own peak;
+/// an equal one only says the scan stayed under a peak set before it, and is not reported.
+#[derive(Clone, Copy, Debug)]
+pub struct PeakRss {
+    start: Option<u64>,
+}
+
+impl PeakRss {
+    /// Takes the reading the scan's peak is compared with.
+    pub fn start() -> PeakRss {
+        PeakRss { start: max_rss() }
+    }
+
+    /// The peak resident set size in bytes, if it rose since [`PeakRss::start`]; `None`
+    /// when it did not, or where the platform does not tell it (not Unix).
+    pub fn peak(&self) -> Option<u64> {
+        let now = max_rss()?;
+        (now > self.start?).then_some(now)
+    }
+}
+
+/// `ru_maxrss` of the process, in bytes.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn max_rss() -> Option<u64> {
+    // SAFETY: `rusage` is plain integers, so all zeroes is a valid value; `getrusage`
+    // writes into the one the pointer points at and reads nothing through it.
+    let usage = unsafe {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return None;
+        }
+        usage.assume_init()
+    };
+    let max = u64::try_from(usage.ru_maxrss).ok()?;
+    // Apple's systems count bytes; Linux and the BSDs count KiB.
+    if cfg!(target_vendor = "apple") {
+        Some(max)
+    } else {
+        max.checked_mul(1024)
+    }
+}
+
+#[cfg(not(unix))]
+fn max_rss() -> Option<u64> {
+    None
 }
 
 #[cfg(test)]
@@ -200,11 +238,19 @@ mod tests {
         assert!(p.fits(), "{p:?}");
     }
 
+    #[cfg(unix)]
     #[test]
-    fn peak_rss_is_read_on_linux() {
-        if cfg!(target_os = "linux") {
-            let rss = peak_rss().expect("VmHWM");
-            assert!(rss > MIB, "{rss}");
+    fn the_peak_is_the_memory_this_process_touched_in_bytes() {
+        let rss = PeakRss::start();
+        let before = max_rss().expect("getrusage");
+        // Touch more than the peak so far, so the peak has to rise to at least this.
+        let size = usize::try_from(before + 64 * MIB).expect("a size this machine can hold");
+        let mut held = vec![0u8; size];
+        for i in (0..size).step_by(4096) {
+            held[i] = 1;
         }
+        std::hint::black_box(&mut held);
+        let peak = rss.peak().expect("the peak rose");
+        assert!(peak >= size as u64, "{peak} < {size}");
     }
 }

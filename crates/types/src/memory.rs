@@ -142,7 +142,8 @@ pub struct MemoryUse {
     pub plan: MemoryPlan,
     /// The most content bytes the workers held at once.
     pub peak_in_flight: u64,
-    /// The process's peak resident set size, where the platform tells it (Linux).
+    /// The process's peak resident set size, where the platform tells it (Unix) and the
+    /// scan raised it.
     pub peak_rss: Option<u64>,
 }
 
