@@ -218,24 +218,10 @@ fn long_line_without_newline_is_linear() {
 
 /// Standard base64 with padding, for encoded inputs.
 fn base64(bytes: &[u8]) -> Vec<u8> {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ABC[((n >> (18 - 6 * i)) & 63) as usize]
-            } else {
-                b'='
-            });
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into_bytes()
 }
 
 /// Lower-case hex, two digits per byte.
