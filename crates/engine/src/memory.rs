@@ -86,9 +86,13 @@ pub fn plan(budget: u64, work: &Workload) -> MemoryPlan {
     }
     let workers = threads as u64 * WORKER_RESERVE;
     let left = available.saturating_sub(workers);
-    // Git reads by id keep a delta-base cache per thread: a quarter of what is left, split.
+    // Git reads by id keep a delta-base cache per thread: a quarter of what is left, split,
+    // and never out of the least content allowance.
     let pack_cache = if work.odb.is_some() {
-        (left / 4 / threads as u64).min(MAX_PACK_CACHE)
+        (left / 4)
+            .min(left.saturating_sub(MIN_IN_FLIGHT))
+            .div_euclid(threads as u64)
+            .min(MAX_PACK_CACHE)
     } else {
         0
     };
@@ -221,6 +225,28 @@ mod tests {
         assert_eq!(p.threads, 1);
         assert_eq!(p.in_flight, MIN_IN_FLIGHT);
         assert!(!p.fits());
+    }
+
+    /// A git scan whose budget is a little over the least it needs: the delta-base caches
+    /// took a quarter of what was left, then the least content allowance was put back on
+    /// top, and the plan went over a budget that held it.
+    #[test]
+    fn delta_caches_do_not_take_the_least_content_allowance() {
+        let work = Workload {
+            max_file_size: 0,
+            threads: 1,
+            odb: Some(OdbSize {
+                packed_objects: 0,
+                pack_bytes: 0,
+            }),
+            full_history: false,
+        };
+        let least = RULES_RESERVE + WORKER_RESERVE + MIN_IN_FLIGHT;
+        for budget in [least, least + MIB, least + MIN_IN_FLIGHT / 3] {
+            let p = plan(budget, &work);
+            assert!(p.fits() && p.planned() == budget, "{p:?}: {}", p.planned());
+            assert!(p.in_flight >= MIN_IN_FLIGHT, "{p:?}");
+        }
     }
 
     #[test]
