@@ -206,14 +206,33 @@ fn every_example_of_the_default_pack_in_one_input() {
 
 #[test]
 fn long_line_without_newline_is_linear() {
-    // 8 MiB of one line dense with keyword hits: must finish quickly (no per-hit rescans).
+    // 8 MiB of one line with a keyword of every rule every 18 bytes, half a million hits
+    // per rule: each rule's windows merge into one, so the regexes search each byte once
+    // per rule, not once per hit.
     let rules = synthetic();
-    let mut m = Matcher::new(rules);
+    let mut m = Matcher::new(Arc::clone(&rules));
     let unit = b"tok_ api_key= pw= ";
     let hay: Vec<u8> = unit.iter().copied().cycle().take(8 << 20).collect();
     let mut found = Vec::new();
     m.scan(&hay, &mut found);
     assert!(found.is_empty());
+    let work = m.regex_work();
+    let n = rules.len() as u64;
+    assert!(work.windows <= n, "{work:?}");
+    assert!(work.bytes <= n * hay.len() as u64, "{work:?}");
+    // Lines break the windows: a line feed every 18 bytes makes one window per line for the
+    // single-line rules, each no longer than its line.
+    let lines: Vec<u8> = b"tok_ api_key= pw=\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(1 << 20)
+        .collect();
+    m.scan(&lines, &mut found);
+    assert!(found.is_empty());
+    let work = m.regex_work();
+    assert!(work.bytes <= n * lines.len() as u64, "{work:?}");
+    assert!(work.windows >= (lines.len() / 18) as u64, "{work:?}");
 }
 
 /// Standard base64 with padding, for encoded inputs.
