@@ -58,6 +58,7 @@ mod context;
 mod decode;
 mod filters;
 mod lines;
+pub mod reference;
 
 use std::sync::Arc;
 

@@ -4,94 +4,19 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use keysnare_matcher::{
-    KeywordPath, Matcher, entropy, has_allow_marker, is_placeholder, one_rule_per_secret,
-};
+use keysnare_matcher::reference::{self, Found};
+use keysnare_matcher::{KeywordPath, Matcher};
 use keysnare_rules::{RuleSet, Source};
-use keysnare_types::Span;
 
-/// Every rule's regex over the whole input, with the matcher's filters; sorted like the
-/// matcher's output.
-/// Scored rules and parser rules run whole over the input through `Matcher::scan_rule` (the
-/// scorer and the parsers are the matcher's); parser rules without keywords are selected by
-/// path only, which a scan of bytes does not know.
-fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
-    let mut out = Vec::new();
-    let mut scored = Vec::new();
-    let mut whole = Matcher::new(Arc::clone(rules));
-    let lower = hay.to_ascii_lowercase();
-    for (ri, rule) in rules.rules().iter().enumerate() {
-        // A parser rule reads an input that holds one of its keywords, or for a binary
-        // format one that starts like it.
-        if let Some(p) = rule.parser.filter(|p| p.is_sniffed()) {
-            if p.sniffs(hay) {
-                whole.scan_rule(ri, hay, &mut scored);
-            }
-            continue;
-        }
-        if rule.parser.is_some()
-            && !rule
-                .keywords
-                .iter()
-                .any(|k| lower.windows(k.len()).any(|w| w == k.as_slice()))
-        {
-            continue;
-        }
-        if rule.scored || rule.parser.is_some() {
-            whole.scan_rule(ri, hay, &mut scored);
-            continue;
-        }
-        for caps in rule.regex().unwrap().captures_iter(hay) {
-            let (Some(m), Some(s)) = (caps.get_match(), caps.get_group(rule.secret_group)) else {
-                continue;
-            };
-            let secret = &hay[s.range()];
-            let span = Span::new(s.start, s.end);
-            if secret.is_empty()
-                || entropy(secret) < rule.min_entropy
-                || is_placeholder(secret)
-                || rule.allows_secret(secret)
-                || rule.allows_match(&hay[m.start()..m.end()])
-                || has_allow_marker(hay, span)
-            {
-                continue;
-            }
-            out.push((ri, Span::new(m.start(), m.end()), span));
-        }
-    }
-    let mut as_matches: Vec<keysnare_types::Match> = out
-        .into_iter()
-        .map(|(rule, span, secret)| keysnare_types::Match {
-            rule,
-            span,
-            secret,
-            entropy: 0.0,
-            decoded: None,
-            checksum: None,
-            confidence: keysnare_types::Confidence::Low,
-            score: None,
-        })
-        .collect();
-    as_matches.extend(scored);
-    as_matches.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
-    // As for the windowed side: a parser's decoded value takes part in the choice of one rule
-    // per secret, then decoded matches are left out of the comparison.
-    one_rule_per_secret(rules, as_matches)
-        .into_iter()
-        .filter(|m| m.decoded.is_none())
-        .map(|m| (m.rule, m.span, m.secret))
-        .collect()
+/// Every rule's regex over the whole input, with the matcher's filters: the reference a
+/// scan is held to (`keysnare_matcher::reference`, which the `windowed` fuzz target uses
+/// too).
+fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<Found> {
+    reference::whole_input(rules, hay)
 }
 
-fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {
-    let mut found = Vec::new();
-    matcher.scan(hay, &mut found);
-    // Secrets found by decoding base64 are beyond a plain regex scan; compare the rest.
-    found
-        .into_iter()
-        .filter(|m| m.decoded.is_none())
-        .map(|m| (m.rule, m.span, m.secret))
-        .collect()
+fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<Found> {
+    reference::windowed(matcher, hay)
 }
 
 const SYNTHETIC: &str = r#"
