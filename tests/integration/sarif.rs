@@ -15,15 +15,16 @@ fn multitool() -> &'static Path {
         let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-tools");
         let tool = prefix.join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
         if !tool.exists() {
-            let status = Std::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg("@microsoft/sarif-multitool-linux@5.7.0")
-                .status()
-                .expect("npm is needed to install the SARIF validator");
-            assert!(
-                status.success(),
-                "npm install of the SARIF validator failed"
+            install_tool(
+                "Microsoft's SARIF validator (npm package @microsoft/sarif-multitool-linux@5.7.0)",
+                Std::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                    .arg(&prefix)
+                    .arg("@microsoft/sarif-multitool-linux@5.7.0"),
+                &format!(
+                    "npm install --no-audit --no-fund --prefix {} @microsoft/sarif-multitool-linux@5.7.0",
+                    prefix.display()
+                ),
             );
         }
         // npm does not run the package's install script that marks it executable.

@@ -30,6 +30,29 @@ pub fn keysnare_without_key(home: &Path) -> Command {
     c
 }
 
+/// Installs `tool`, an external checker some tests use, by running `install` (the test
+/// suite does so on first use, into its scratch directory). When that cannot run or fails
+/// (no `npm` or `python3`, or no network to reach the registry), the calling test fails
+/// naming the tool, the failure, and `by_hand`: how to install it by hand.
+pub fn install_tool(tool: &str, install: &mut std::process::Command, by_hand: &str) {
+    let shown = format!("{install:?}");
+    let failure = match install.output() {
+        Ok(out) if out.status.success() => return,
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let lines: Vec<&str> = stderr.trim_end().lines().collect();
+            let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+            format!("{shown} ended with {}:\n{tail}", out.status)
+        }
+        Err(e) => format!("{shown} could not start: {e}"),
+    };
+    panic!(
+        "{tool} is needed by this test and could not be installed.\n{failure}\n\
+         The test suite installs it from its registry on first use; without network access \
+         (or to use a mirror), install it by hand:\n    {by_hand}"
+    );
+}
+
 /// A temporary directory that is removed on drop.
 pub struct Tree {
     pub dir: tempfile::TempDir,

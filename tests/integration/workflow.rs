@@ -314,17 +314,21 @@ fn pre_commit() -> &'static Path {
         let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci-tools/venv");
         let bin = venv.join("bin/pre-commit");
         if !bin.exists() {
-            let ok = Std::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .unwrap();
-            assert!(ok.success(), "python3 -m venv failed");
-            let ok = Std::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "pre-commit==4.2.0"])
-                .status()
-                .unwrap();
-            assert!(ok.success(), "pip install pre-commit failed");
+            let tool = "the pre-commit framework (PyPI package pre-commit==4.2.0)";
+            let by_hand = format!(
+                "python3 -m venv {0} && {0}/bin/pip install pre-commit==4.2.0",
+                venv.display()
+            );
+            install_tool(
+                tool,
+                Std::new("python3").args(["-m", "venv"]).arg(&venv),
+                &by_hand,
+            );
+            install_tool(
+                tool,
+                Std::new(venv.join("bin/pip")).args(["install", "pre-commit==4.2.0"]),
+                &by_hand,
+            );
         }
         bin
     })

@@ -186,8 +186,8 @@ pub struct BaselineArgs {
     /// Skip files larger than SIZE
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
-    /// Plan the scan's memory within SIZE [default: 1GiB, or `scan.memory_budget` of the
-    /// configuration]
+    /// Plan the scan's memory within SIZE [default: `scan.memory_budget` of the
+    /// configuration, else 1GiB, or 128MiB per worker thread (-j) when that is more]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_budget: Option<u64>,
     /// Worker threads (default: one per core)
@@ -350,8 +350,8 @@ pub struct ScanArgs {
     /// bookkeeping, mapped packs and threads get their reserves, and the rest bounds the
     /// file and blob content held at once; a blob larger than that is skipped and listed,
     /// fewer threads run when the budget is tight, and the summary (-v), JSON and SARIF
-    /// report the plan and the peak resident size [default: 1GiB, or `scan.memory_budget`
-    /// of the configuration]
+    /// report the plan and the peak resident size [default: `scan.memory_budget` of the
+    /// configuration, else 1GiB, or 128MiB per worker thread (-j) when that is more]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_budget: Option<u64>,
     /// Keep at most N matches per file or blob; a file with more (generated data, a hostile
@@ -381,11 +381,13 @@ pub struct ScanArgs {
     /// Colour in the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// List skipped files on stderr, and every place of each finding in the text report
-    /// (otherwise the first place and a count of the others)
+    /// Also print on stderr each input skipped or cut short (and why), the memory plan and
+    /// peak, and which key made the fingerprints; in the text report, every place of each
+    /// finding (otherwise the first place and a count of the others)
     #[arg(short, long)]
     pub verbose: bool,
-    /// Do not print the summary line on stderr
+    /// Do not print the summary line, the memory warning or the note on the fingerprint key
+    /// on stderr (errors, and a key file just created, are still said)
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use keysnare_matcher::{Locator, Matcher, line_snippet};
+use keysnare_matcher::{KeywordPath, Locator, Matcher, line_snippet, reference};
 use keysnare_rules::{RuleSet, Source};
 
 fn text(data: &[u8]) -> String {
@@ -51,6 +51,38 @@ pub fn matcher(data: &[u8]) {
         assert!(start <= end);
         let _ = line_snippet(&locator, data, f.secret, 256);
     }
+}
+
+/// Inputs longer than this are cut for [`windowed`]: its reference side runs every rule over
+/// the whole input.
+pub const WINDOWED_MAX_INPUT: usize = 64 * 1024;
+
+/// Arbitrary bytes scanned two ways with the whole default pack: as every scan does
+/// (keywords, then regexes in windows around them) and with every rule's regex over the
+/// whole input (`keysnare_matcher::reference`). Both must find the same matches: a
+/// difference is a match the prefilter lost, or one it made up. The first byte's low bit
+/// chooses the keyword search (the quick path or the full automaton), so both are held to
+/// it.
+pub fn windowed(data: &[u8]) {
+    windowed_matches(data);
+}
+
+/// [`windowed`], returning how many matches both sides found.
+pub fn windowed_matches(data: &[u8]) -> usize {
+    let data = &data[..data.len().min(WINDOWED_MAX_INPUT)];
+    let rules = default_pack();
+    let mut m = Matcher::new(Arc::clone(&rules));
+    m.set_keyword_path(match data.first() {
+        Some(b) if b & 1 == 1 => KeywordPath::Full,
+        _ => KeywordPath::Quick,
+    });
+    let windowed = reference::windowed(&mut m, data);
+    let whole = reference::whole_input(&rules, data);
+    assert_eq!(
+        windowed, whole,
+        "windowed matching (left) and every regex over the whole input (right) differ"
+    );
+    whole.len()
 }
 
 /// A `.keysnare.toml` configuration.

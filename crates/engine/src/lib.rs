@@ -291,11 +291,13 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
     Ok(finish(out, start, &budget))
 }
 
-/// A scan's memory plan, its gate, and the configuration with the plan's thread count.
+/// A scan's memory plan, its gate, the configuration with the plan's thread count, and the
+/// peak resident size when it started.
 struct Budget {
     cfg: ScanConfig,
     plan: keysnare_types::MemoryPlan,
     gate: Arc<MemoryGate>,
+    rss: memory::PeakRss,
 }
 
 impl Budget {
@@ -315,6 +317,7 @@ impl Budget {
             gate: Arc::new(MemoryGate::new(plan.in_flight)),
             plan,
             cfg,
+            rss: memory::PeakRss::start(),
         }
     }
 
@@ -322,7 +325,7 @@ impl Budget {
         MemoryUse {
             plan: self.plan.clone(),
             peak_in_flight: self.gate.peak(),
-            peak_rss: memory::peak_rss(),
+            peak_rss: self.rss.peak(),
         }
     }
 }

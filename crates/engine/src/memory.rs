@@ -1,5 +1,5 @@
 //! The memory budget of a scan: how it is split before the scan starts
-//! ([`plan`]), and the process's peak resident size once it is done ([`peak_rss`]).
+//! ([`plan`]), and the process's peak resident size once it is done ([`PeakRss`]).
 //!
 //! The reserves are sizes measured on the history benchmark (2.8 GiB of history, 147,000
 //! objects, the default rules) with headroom, not worst cases proven by construction; the
@@ -86,9 +86,13 @@ pub fn plan(budget: u64, work: &Workload) -> MemoryPlan {
     }
     let workers = threads as u64 * WORKER_RESERVE;
     let left = available.saturating_sub(workers);
-    // Git reads by id keep a delta-base cache per thread: a quarter of what is left, split.
+    // Git reads by id keep a delta-base cache per thread: a quarter of what is left, split,
+    // and never out of the least content allowance.
     let pack_cache = if work.odb.is_some() {
-        (left / 4 / threads as u64).min(MAX_PACK_CACHE)
+        (left / 4)
+            .min(left.saturating_sub(MIN_IN_FLIGHT))
+            .div_euclid(threads as u64)
+            .min(MAX_PACK_CACHE)
     } else {
         0
     };
@@ -107,104 +111,238 @@ pub fn plan(budget: u64, work: &Workload) -> MemoryPlan {
     }
 }
 
-/// The process's peak resident set size so far, in bytes (`VmHWM`; Linux only).
-pub fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
+/// The process's peak resident set size as a scan raises it.
+///
+/// The peak comes from `getrusage` (`ru_maxrss`). On Linux that value outlives `exec`: a
+/// process started by a larger one begins with the larger one's peak. A reading taken when
+/// the scan starts tells the two apart: a higher reading later is this process's own peak;
+/// an equal one only says the scan stayed under a peak set before it, and is not reported.
+#[derive(Clone, Copy, Debug)]
+pub struct PeakRss {
+    start: Option<u64>,
+}
+
+impl PeakRss {
+    /// Takes the reading the scan's peak is compared with.
+    pub fn start() -> PeakRss {
+        PeakRss { start: max_rss() }
+    }
+
+    /// The peak resident set size in bytes, if it rose since [`PeakRss::start`]; `None`
+    /// when it did not, or where the platform does not tell it (not Unix).
+    pub fn peak(&self) -> Option<u64> {
+        let now = max_rss()?;
+        (now > self.start?).then_some(now)
+    }
+}
+
+/// `ru_maxrss` of the process, in bytes.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn max_rss() -> Option<u64> {
+    // SAFETY: `rusage` is plain integers, so all zeroes is a valid value; `getrusage`
+    // writes into the one the pointer points at and reads nothing through it.
+    let usage = unsafe {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
+            return None;
+        }
+        usage.assume_init()
+    };
+    let max = u64::try_from(usage.ru_maxrss).ok()?;
+    // Apple's systems count bytes; Linux and the BSDs count KiB.
+    if cfg!(target_vendor = "apple") {
+        Some(max)
+    } else {
+        max.checked_mul(1024)
+    }
+}
+
+#[cfg(not(unix))]
+fn max_rss() -> Option<u64> {
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
 
-    #[test]
-    fn a_roomy_budget_keeps_every_thread_and_the_whole_size_cap() {
-        let odb = OdbSize {
-            packed_objects: 147_000,
-            pack_bytes: 100 * MIB,
-        };
-        let work = Workload {
-            max_file_size: 64 * MIB,
-            threads: 8,
-            odb: Some(odb),
-            full_history: true,
-        };
-        let p = plan(1 << 30, &work);
-        assert_eq!(p.threads, 8);
-        assert_eq!(p.index, 147_000 * INDEX_BYTES_PER_OBJECT);
-        assert_eq!(p.mapped, 100 * MIB);
-        assert!(
-            p.in_flight >= 64 * MIB,
-            "one blob at the size cap fits: {p:?}"
-        );
-        assert!(p.fits(), "{p:?} planned {}", p.planned());
-        assert!(p.pack_cache > 0 && p.pack_cache <= MAX_PACK_CACHE);
+    fn workloads() -> impl Strategy<Value = Workload> {
+        let odb = (0..5_000_000u64, 0..8 * GIB).prop_map(|(packed_objects, pack_bytes)| OdbSize {
+            packed_objects,
+            pack_bytes,
+        });
+        (
+            1..64usize,
+            0..2 * GIB,
+            proptest::option::of(odb),
+            any::<bool>(),
+        )
+            .prop_map(|(threads, max_file_size, odb, full_history)| Workload {
+                threads,
+                max_file_size,
+                odb,
+                full_history: full_history && odb.is_some(),
+            })
     }
 
-    #[test]
-    fn a_tight_budget_runs_fewer_threads_and_caps_blobs() {
-        let work = Workload {
-            max_file_size: 64 * MIB,
-            threads: 16,
-            odb: None,
-            full_history: false,
-        };
-        let p = plan(256 * MIB, &work);
-        assert_eq!(p.threads, 3, "{p:?}");
-        assert_eq!(p.caches, 0, "no git reads, no delta-base cache");
-        assert!(p.fits(), "{p:?}");
-        assert_eq!(p.in_flight, 256 * MIB - RULES_RESERVE - 3 * WORKER_RESERVE);
-        assert!(p.in_flight >= 64 * MIB, "a blob at the size cap fits");
+    /// What a scan needs at least: the rules, the history index and mapped packs, one
+    /// worker, the least content in flight (what the warning of an unfit plan names).
+    fn least(p: &MemoryPlan) -> u64 {
+        p.rules + p.index + p.mapped + WORKER_RESERVE + MIN_IN_FLIGHT
     }
 
-    #[test]
-    fn a_budget_below_the_reserves_is_over_budget_with_one_thread() {
-        let odb = OdbSize {
-            packed_objects: 1_000_000,
-            pack_bytes: 500 * MIB,
-        };
-        let work = Workload {
-            max_file_size: 64 * MIB,
-            threads: 4,
-            odb: Some(odb),
-            full_history: true,
-        };
-        let p = plan(256 * MIB, &work);
-        assert_eq!(p.threads, 1);
-        assert_eq!(p.in_flight, MIN_IN_FLIGHT);
-        assert!(!p.fits());
+    /// Budgets anywhere, and budgets near the least the workload needs (where threads are
+    /// cut and reserves meet), half of each.
+    fn budgets(work: Workload) -> impl Strategy<Value = (Workload, u64)> {
+        let near = least(&plan(0, &work));
+        prop_oneof![0..64 * GIB, near.saturating_sub(64 * MIB)..near + 512 * MIB]
+            .prop_map(move |budget| (work, budget))
     }
 
-    #[test]
-    fn the_default_budget_grows_with_the_threads() {
-        assert_eq!(default_budget(2), 1 << 30);
-        assert_eq!(default_budget(32), 32 * DEFAULT_BUDGET_PER_THREAD);
-        let work = Workload {
-            max_file_size: 64 * MIB,
-            threads: 32,
-            odb: None,
-            full_history: false,
-        };
-        let p = plan(default_budget(32), &work);
-        assert_eq!((p.budget, p.threads), (4 << 30, 32));
-        assert!(p.fits(), "{p:?}");
+    fn cases() -> impl Strategy<Value = (Workload, u64)> {
+        workloads().prop_flat_map(budgets)
     }
 
-    #[test]
-    fn peak_rss_is_read_on_linux() {
-        if cfg!(target_os = "linux") {
-            let rss = peak_rss().expect("VmHWM");
-            assert!(rss > MIB, "{rss}");
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn threads_are_at_least_one_and_at_most_those_asked_for(
+            (work, budget) in cases(),
+        ) {
+            let p = plan(budget, &work);
+            prop_assert!(p.threads >= 1 && p.threads <= work.threads, "{p:?}");
         }
+
+        #[test]
+        fn a_budget_that_holds_the_least_a_scan_needs_is_never_exceeded(
+            (work, budget) in cases(),
+        ) {
+            let p = plan(budget, &work);
+            prop_assert_eq!(p.budget, budget);
+            if least(&p) <= budget {
+                prop_assert!(p.fits() && p.planned() <= budget, "{:?}: {}", p, p.planned());
+            } else {
+                // Below it, the scan runs with the least it needs and says it is over.
+                prop_assert!(!p.fits() && p.threads == 1, "{:?}", p);
+                prop_assert_eq!(p.planned(), least(&p) + p.caches);
+            }
+        }
+
+        #[test]
+        fn more_budget_never_runs_fewer_threads(
+            (work, budget) in cases(),
+            more in prop_oneof![0..32 * GIB, 0..256 * MIB],
+        ) {
+            let (small, large) = (plan(budget, &work), plan(budget + more, &work));
+            prop_assert!(small.threads <= large.threads, "{:?} / {:?}", small, large);
+        }
+
+        #[test]
+        fn threads_are_cut_only_to_keep_room_for_a_blob_at_the_size_cap(
+            (work, budget) in cases(),
+        ) {
+            let p = plan(budget, &work);
+            // Content room before the delta-base caches take their share.
+            let room = p.in_flight + p.caches;
+            let blob = work.max_file_size.max(MIN_IN_FLIGHT);
+            if p.threads > 1 {
+                prop_assert!(room >= blob, "{:?}", p);
+            }
+            if p.threads < work.threads {
+                // One more thread would not have left that room.
+                prop_assert!(room < blob + WORKER_RESERVE, "{:?}", p);
+            }
+            if work.odb.is_none() && p.threads > 1 {
+                prop_assert!(p.in_flight >= work.max_file_size, "{:?}", p);
+            }
+        }
+
+        #[test]
+        fn only_git_reads_get_delta_caches_and_at_most_a_quarter_of_the_room(
+            (work, budget) in cases(),
+        ) {
+            let p = plan(budget, &work);
+            prop_assert_eq!(p.caches, p.pack_cache * p.threads as u64);
+            prop_assert!(p.pack_cache <= MAX_PACK_CACHE, "{:?}", p);
+            if work.odb.is_none() {
+                prop_assert_eq!(p.caches, 0);
+            }
+            prop_assert!(p.caches <= (p.in_flight + p.caches) / 4, "{:?}", p);
+        }
+
+        #[test]
+        fn only_full_history_reserves_the_history_index(
+            (work, budget) in cases(),
+        ) {
+            let p = plan(budget, &work);
+            prop_assert_eq!(p.index > 0, work.full_history && work.odb.is_some_and(|o| o.packed_objects > 0));
+            prop_assert_eq!(p.mapped, work.odb.map_or(0, |o| o.pack_bytes));
+        }
+    }
+
+    /// A git scan whose budget is a little over the least it needs: the delta-base caches
+    /// took a quarter of what was left, then the least content allowance was put back on
+    /// top, and the plan went over a budget that held it.
+    #[test]
+    fn delta_caches_do_not_take_the_least_content_allowance() {
+        let work = Workload {
+            max_file_size: 0,
+            threads: 1,
+            odb: Some(OdbSize {
+                packed_objects: 0,
+                pack_bytes: 0,
+            }),
+            full_history: false,
+        };
+        let least = RULES_RESERVE + WORKER_RESERVE + MIN_IN_FLIGHT;
+        for budget in [least, least + MIB, least + MIN_IN_FLIGHT / 3] {
+            let p = plan(budget, &work);
+            assert!(p.fits() && p.planned() == budget, "{p:?}: {}", p.planned());
+            assert!(p.in_flight >= MIN_IN_FLIGHT, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn the_default_budget_keeps_every_thread_at_the_default_size_cap() {
+        let mut last = 0;
+        for threads in 1..=256 {
+            let budget = default_budget(threads);
+            assert!(
+                budget >= DEFAULT_MEMORY_BUDGET && budget >= last,
+                "{threads}: {budget}"
+            );
+            last = budget;
+            let work = Workload {
+                max_file_size: 64 * MIB,
+                threads,
+                odb: None,
+                full_history: false,
+            };
+            let p = plan(budget, &work);
+            assert_eq!(p.threads, threads, "{p:?}");
+            assert!(p.fits() && p.in_flight >= 64 * MIB, "{p:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_peak_is_the_memory_this_process_touched_in_bytes() {
+        let rss = PeakRss::start();
+        let before = max_rss().expect("getrusage");
+        // Touch more than the peak so far, so the peak has to rise to at least this.
+        let size = usize::try_from(before + 64 * MIB).expect("a size this machine can hold");
+        let mut held = vec![0u8; size];
+        for i in (0..size).step_by(4096) {
+            held[i] = 1;
+        }
+        std::hint::black_box(&mut held);
+        let peak = rss.peak().expect("the peak rose");
+        assert!(peak >= size as u64, "{peak} < {size}");
     }
 }

@@ -133,14 +133,12 @@ pub fn has_allow_marker(hay: &[u8], span: Span) -> bool {
         .any(|m| memmem::find(line, m.as_bytes()).is_some())
 }
 
-/// Applies every filter to the candidate `secret` of `rule`; its entropy when it is kept.
 /// Whether a secret looks machine-made or is a strong password: at least 10 bytes, no
 /// whitespace, at least three of lower case, upper case, digits and symbols, at least 3
 /// bits of entropy per byte, and not shaped like a path, a URL or a reference
-/// (`/…`, `./…`, `~…`, `$…`, `%…`, `{…`, `<…`, `…://…`), nor a publishable key (`pk_…`,
-/// `pk.…`). Rules whose keys name a
-/// password or secret (`strong_value_confidence`) report such values with more
-/// confidence than other values of the same key.
+/// (`/…`, `.…`, `~…`, `$…`, `%…`, `{…`, `<…`, `…://…`), nor a publishable key (`pk_…`,
+/// `pk.…`). Rules whose keys name a password or secret (`strong_value_confidence`) report
+/// such values with more confidence than other values of the same key.
 pub fn looks_strong(secret: &[u8]) -> bool {
     if secret.len() < 10
         || secret.iter().any(|b| b.is_ascii_whitespace())
@@ -161,6 +159,9 @@ pub fn looks_strong(secret: &[u8]) -> bool {
     classes.iter().filter(|c| **c).count() >= 3 && entropy(secret) >= 3.0
 }
 
+/// Applies every filter to the candidate `secret` of `rule` (`whole` is the rule's whole
+/// match): entropy below the rule's `min_entropy`, a placeholder, the rule's allowlist,
+/// an inline allow marker. The secret's entropy when it is kept.
 pub(crate) fn keep(rule: &Rule, hay: &[u8], whole: Span, secret: Span) -> Option<f32> {
     let bytes = &hay[secret.range()];
     if bytes.is_empty() {

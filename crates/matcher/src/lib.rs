@@ -58,6 +58,7 @@ mod context;
 mod decode;
 mod filters;
 mod lines;
+pub mod reference;
 
 use std::sync::Arc;
 
@@ -98,6 +99,19 @@ pub struct Matcher {
     file_kind: Option<FileKind>,
     /// Parser rules that recognise their inputs by their first bytes (binary keystores).
     sniffed: Vec<usize>,
+    /// The regex work of the current scan.
+    work: RegexWork,
+}
+
+/// The regex work of a [`Matcher::scan`]: the windows its rules' regexes (and parsers) ran
+/// in, and their total size; the cost the prefilter leaves, for tests and benchmarks. A
+/// rule's overlapping windows merge before its regex runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegexWork {
+    /// Windows searched.
+    pub windows: u64,
+    /// Their total length in bytes.
+    pub bytes: u64,
 }
 
 /// How a [`Matcher`] finds keywords. Every choice gives the same matches; they differ
@@ -145,6 +159,7 @@ impl Matcher {
             sniffed: (0..n)
                 .filter(|&ri| rules.rule(ri).parser.is_some_and(|p| p.is_sniffed()))
                 .collect(),
+            work: RegexWork::default(),
             rules,
         }
     }
@@ -199,6 +214,11 @@ impl Matcher {
         &self.rules
     }
 
+    /// The regex work of the last [`Matcher::scan`], decoded text included.
+    pub fn regex_work(&self) -> RegexWork {
+        self.work
+    }
+
     /// Appends to `out` every match in `hay`, sorted by start offset then rule index.
     ///
     /// # Performance
@@ -209,6 +229,7 @@ impl Matcher {
         self.deadline = self.time_limit.map(|l| std::time::Instant::now() + l);
         self.timed_out = false;
         self.hits_since_check = 0;
+        self.work = RegexWork::default();
         self.scan_depth(hay, out, 0, &mut DecodeBudget::new());
     }
 
@@ -366,6 +387,8 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         let rule = rules.rule(ri);
+        self.work.windows += 1;
+        self.work.bytes += we.saturating_sub(ws) as u64;
         if let Some(parser) = rule.parser {
             self.parse(rules, ri, parser, hay, ws, we, out);
             return;

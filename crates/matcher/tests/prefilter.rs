@@ -4,94 +4,19 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use keysnare_matcher::{
-    KeywordPath, Matcher, entropy, has_allow_marker, is_placeholder, one_rule_per_secret,
-};
+use keysnare_matcher::reference::{self, Found};
+use keysnare_matcher::{KeywordPath, Matcher};
 use keysnare_rules::{RuleSet, Source};
-use keysnare_types::Span;
 
-/// Every rule's regex over the whole input, with the matcher's filters; sorted like the
-/// matcher's output.
-/// Scored rules and parser rules run whole over the input through `Matcher::scan_rule` (the
-/// scorer and the parsers are the matcher's); parser rules without keywords are selected by
-/// path only, which a scan of bytes does not know.
-fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<(usize, Span, Span)> {
-    let mut out = Vec::new();
-    let mut scored = Vec::new();
-    let mut whole = Matcher::new(Arc::clone(rules));
-    let lower = hay.to_ascii_lowercase();
-    for (ri, rule) in rules.rules().iter().enumerate() {
-        // A parser rule reads an input that holds one of its keywords, or for a binary
-        // format one that starts like it.
-        if let Some(p) = rule.parser.filter(|p| p.is_sniffed()) {
-            if p.sniffs(hay) {
-                whole.scan_rule(ri, hay, &mut scored);
-            }
-            continue;
-        }
-        if rule.parser.is_some()
-            && !rule
-                .keywords
-                .iter()
-                .any(|k| lower.windows(k.len()).any(|w| w == k.as_slice()))
-        {
-            continue;
-        }
-        if rule.scored || rule.parser.is_some() {
-            whole.scan_rule(ri, hay, &mut scored);
-            continue;
-        }
-        for caps in rule.regex().unwrap().captures_iter(hay) {
-            let (Some(m), Some(s)) = (caps.get_match(), caps.get_group(rule.secret_group)) else {
-                continue;
-            };
-            let secret = &hay[s.range()];
-            let span = Span::new(s.start, s.end);
-            if secret.is_empty()
-                || entropy(secret) < rule.min_entropy
-                || is_placeholder(secret)
-                || rule.allows_secret(secret)
-                || rule.allows_match(&hay[m.start()..m.end()])
-                || has_allow_marker(hay, span)
-            {
-                continue;
-            }
-            out.push((ri, Span::new(m.start(), m.end()), span));
-        }
-    }
-    let mut as_matches: Vec<keysnare_types::Match> = out
-        .into_iter()
-        .map(|(rule, span, secret)| keysnare_types::Match {
-            rule,
-            span,
-            secret,
-            entropy: 0.0,
-            decoded: None,
-            checksum: None,
-            confidence: keysnare_types::Confidence::Low,
-            score: None,
-        })
-        .collect();
-    as_matches.extend(scored);
-    as_matches.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
-    // As for the windowed side: a parser's decoded value takes part in the choice of one rule
-    // per secret, then decoded matches are left out of the comparison.
-    one_rule_per_secret(rules, as_matches)
-        .into_iter()
-        .filter(|m| m.decoded.is_none())
-        .map(|m| (m.rule, m.span, m.secret))
-        .collect()
+/// Every rule's regex over the whole input, with the matcher's filters: the reference a
+/// scan is held to (`keysnare_matcher::reference`, which the `windowed` fuzz target uses
+/// too).
+fn naive(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<Found> {
+    reference::whole_input(rules, hay)
 }
 
-fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<(usize, Span, Span)> {
-    let mut found = Vec::new();
-    matcher.scan(hay, &mut found);
-    // Secrets found by decoding base64 are beyond a plain regex scan; compare the rest.
-    found
-        .into_iter()
-        .filter(|m| m.decoded.is_none())
-        .map(|m| (m.rule, m.span, m.secret))
-        .collect()
+fn windowed(matcher: &mut Matcher, hay: &[u8]) -> Vec<Found> {
+    reference::windowed(matcher, hay)
 }
 
 const SYNTHETIC: &str = r#"
@@ -206,36 +131,41 @@ fn every_example_of_the_default_pack_in_one_input() {
 
 #[test]
 fn long_line_without_newline_is_linear() {
-    // 8 MiB of one line dense with keyword hits: must finish quickly (no per-hit rescans).
+    // 8 MiB of one line with a keyword of every rule every 18 bytes, half a million hits
+    // per rule: each rule's windows merge into one, so the regexes search each byte once
+    // per rule, not once per hit.
     let rules = synthetic();
-    let mut m = Matcher::new(rules);
+    let mut m = Matcher::new(Arc::clone(&rules));
     let unit = b"tok_ api_key= pw= ";
     let hay: Vec<u8> = unit.iter().copied().cycle().take(8 << 20).collect();
     let mut found = Vec::new();
     m.scan(&hay, &mut found);
     assert!(found.is_empty());
+    let work = m.regex_work();
+    let n = rules.len() as u64;
+    assert!(work.windows <= n, "{work:?}");
+    assert!(work.bytes <= n * hay.len() as u64, "{work:?}");
+    // Lines break the windows: a line feed every 18 bytes makes one window per line for the
+    // single-line rules, each no longer than its line.
+    let lines: Vec<u8> = b"tok_ api_key= pw=\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(1 << 20)
+        .collect();
+    m.scan(&lines, &mut found);
+    assert!(found.is_empty());
+    let work = m.regex_work();
+    assert!(work.bytes <= n * lines.len() as u64, "{work:?}");
+    assert!(work.windows >= (lines.len() / 18) as u64, "{work:?}");
 }
 
 /// Standard base64 with padding, for encoded inputs.
 fn base64(bytes: &[u8]) -> Vec<u8> {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ABC[((n >> (18 - 6 * i)) & 63) as usize]
-            } else {
-                b'='
-            });
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into_bytes()
 }
 
 /// Lower-case hex, two digits per byte.

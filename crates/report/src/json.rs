@@ -248,7 +248,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
     })())
 }
 
-/// Writes one finding per line, each flushed as it is written.
+/// Writes one finding per line; `w` is flushed once, at the end.
 pub fn write_jsonl(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     finish((|| {
         for f in report.findings {

@@ -18,6 +18,9 @@ use std::io;
 use std::time::Duration;
 
 use bstr::ByteSlice;
+use jiff::Timestamp;
+use jiff::fmt::temporal::DateTimePrinter;
+use jiff::tz::Offset;
 
 use keysnare_rules::{Rule, RuleSet};
 use keysnare_types::{Finding, Location, Severity};
@@ -192,31 +195,21 @@ pub(crate) fn redacted_line(finding: &Finding, loc: &Location, opts: &Options) -
 }
 
 /// An RFC 3339 date (`2024-05-01T12:30:00+02:00`) from seconds since the epoch and an
-/// offset from UTC in seconds.
+/// offset from UTC in seconds, as a commit records them.
+///
+/// As `git log` does, a date that cannot be shown is shown as the epoch in UTC: one before
+/// the year 0000 (RFC 3339 has four digits), or after 9999-12-30T22:00:00Z (where `jiff`'s
+/// timestamps end). An offset beyond ±25:59 (a damaged commit) is shown as UTC, and one
+/// with seconds (which git cannot write) loses them. The instant shown is always the one
+/// given, except for the epoch.
 pub fn format_date(seconds: i64, offset: i32) -> String {
-    let local = seconds + i64::from(offset);
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let sign = if offset < 0 { '-' } else { '+' };
-    let off = offset.unsigned_abs();
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        off / 3600,
-        off / 60 % 60
-    )
+    // RFC 3339 offsets have no seconds: drop them before the local time is computed.
+    let offset = Offset::from_seconds(offset - offset % 60).unwrap_or(Offset::UTC);
+    let (when, offset) = match Timestamp::from_second(seconds) {
+        Ok(t) if (0..=9999).contains(&offset.to_datetime(t).year()) => (t, offset),
+        _ => (Timestamp::UNIX_EPOCH, Offset::UTC),
+    };
+    DateTimePrinter::new().timestamp_with_offset_to_string(&when, offset)
 }
 
 /// Writes to `w`, treating a closed pipe as the normal end of output.
@@ -241,6 +234,71 @@ mod tests {
         assert_eq!(
             format_date(951_782_400, -19_800),
             "2000-02-28T18:30:00-05:30"
+        );
+    }
+
+    #[test]
+    fn dates_at_the_edges() {
+        // A negative offset that moves the day, the month and the year back.
+        assert_eq!(format_date(0, -3600), "1969-12-31T23:00:00-01:00");
+        assert_eq!(
+            format_date(1_704_067_200, -28_800),
+            "2023-12-31T16:00:00-08:00"
+        );
+        // A positive one that moves them forward.
+        assert_eq!(
+            format_date(1_704_063_600, 5 * 3600 + 45 * 60),
+            "2024-01-01T04:45:00+05:45"
+        );
+        // Leap days: a leap year, a century that is not one, one that is.
+        assert_eq!(format_date(1_709_164_800, 0), "2024-02-29T00:00:00+00:00");
+        assert_eq!(format_date(1_709_251_199, 0), "2024-02-29T23:59:59+00:00");
+        assert_eq!(format_date(4_107_542_399, 0), "2100-02-28T23:59:59+00:00");
+        assert_eq!(format_date(4_107_542_400, 0), "2100-03-01T00:00:00+00:00");
+        assert_eq!(format_date(951_782_400, 0), "2000-02-29T00:00:00+00:00");
+        // Before 1970, with and without an offset.
+        assert_eq!(format_date(-1, 0), "1969-12-31T23:59:59+00:00");
+        assert_eq!(format_date(-2_208_988_800, 0), "1900-01-01T00:00:00+00:00");
+        assert_eq!(
+            format_date(-2_208_988_800, -18_000),
+            "1899-12-31T19:00:00-05:00"
+        );
+        assert_eq!(format_date(-68_256_000, 0), "1967-11-03T00:00:00+00:00");
+        // The first second RFC 3339 can write, and the last one `jiff` holds.
+        assert_eq!(format_date(-62_167_219_200, 0), "0000-01-01T00:00:00+00:00");
+        assert_eq!(format_date(253_402_207_200, 0), "9999-12-30T22:00:00+00:00");
+        assert_eq!(
+            format_date(253_402_207_200, 25 * 3600 + 59 * 60),
+            "9999-12-31T23:59:00+25:59"
+        );
+    }
+
+    #[test]
+    fn dates_a_damaged_commit_holds() {
+        // Out of range: the epoch, as git shows it.
+        assert_eq!(format_date(253_402_207_201, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(format_date(253_402_300_800, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(format_date(-62_167_219_201, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(format_date(i64::MAX, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(format_date(i64::MIN, i32::MIN), "1970-01-01T00:00:00+00:00");
+        // A negative offset moves the first second of year 0000 back before it.
+        assert_eq!(
+            format_date(-62_167_219_200, -60),
+            "1970-01-01T00:00:00+00:00"
+        );
+        // An offset no clock has (git writes `+9959`): the instant, in UTC.
+        assert_eq!(
+            format_date(1_700_000_000, 99 * 3600 + 59 * 60),
+            "2023-11-14T22:13:20+00:00"
+        );
+        // Seconds in an offset: dropped, the instant kept.
+        assert_eq!(
+            format_date(1_700_000_000, 3601),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            format_date(1_700_000_000, -3599),
+            "2023-11-14T21:14:20-00:59"
         );
     }
 

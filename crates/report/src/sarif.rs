@@ -9,15 +9,18 @@
 //! GitHub's upload limits are kept: at most [`MAX_RESULTS`] results and about
 //! [`MAX_GZIPPED_BYTES`] gzipped. Results are written most severe first, so a cut drops the
 //! least severe; what was left out is said in `invocations[0].toolExecutionNotifications`.
-//! Results are serialised one at a time as they are selected; the document is written in
-//! one pass once the rules they use are known.
+//! Results are serialised one at a time as they are selected (their size counts against the
+//! limit); the document around them is written once the rules they use are known, with the
+//! results in it as raw JSON.
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use bstr::ByteSlice;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use serde_json::json;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 use serde_sarif::sarif;
 
 use keysnare_rules::Rule;
@@ -299,7 +302,7 @@ pub fn write_sarif(
     order.sort_by_key(|f| std::cmp::Reverse(report.rule_of(f).map(|r| (r.severity, r.confidence))));
 
     let mut rules: Vec<&Rule> = Vec::new();
-    let mut results: Vec<String> = Vec::new();
+    let mut results: Vec<Box<RawValue>> = Vec::new();
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     let mut unreachable = 0usize;
     let mut over_limit = 0usize;
@@ -378,10 +381,10 @@ pub fn write_sarif(
             })
             .build();
         result.related_locations = (!related.is_empty()).then_some(related);
-        let text = serde_json::to_string(&result).map_err(io::Error::other)?;
-        gz.write_all(text.as_bytes())?;
+        let raw = serde_json::value::to_raw_value(&result).map_err(io::Error::other)?;
+        gz.write_all(raw.get().as_bytes())?;
         gz.flush()?;
-        results.push(text);
+        results.push(raw);
     }
 
     let mut notifications = Vec::new();
@@ -452,12 +455,14 @@ pub fn write_sarif(
         .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
         .build();
-    let mut run = json!({
-        "tool": {"driver": serde_json::to_value(&driver).map_err(io::Error::other)?},
-        "columnKind": "unicodeCodePoints",
-        "results": "@RESULTS@",
-        "invocations": [invocation],
-    });
+    let mut run = Run {
+        column_kind: "unicodeCodePoints",
+        invocations: [invocation],
+        original_uri_base_ids: None,
+        results: &results,
+        tool: json!({"driver": serde_json::to_value(&driver).map_err(io::Error::other)?}),
+        version_control_provenance: None,
+    };
     if let Some(root) = &ctx.root
         && let Some(s) = root.to_str()
     {
@@ -465,7 +470,7 @@ pub fn write_sarif(
         if !uri.ends_with('/') {
             uri.push('/');
         }
-        run["originalUriBaseIds"] = json!({"%SRCROOT%": {"uri": uri}});
+        run.original_uri_base_ids = Some(json!({"%SRCROOT%": {"uri": uri}}));
     }
     if let Some(repo) = &ctx.repository_uri {
         let mut vcs = json!({"repositoryUri": repo, "mappedTo": {"uriBaseId": "%SRCROOT%"}});
@@ -475,31 +480,41 @@ pub fn write_sarif(
         if let Some(branch) = &ctx.branch {
             vcs["branch"] = json!(branch);
         }
-        run["versionControlProvenance"] = json!([vcs]);
+        run.version_control_provenance = Some(json!([vcs]));
     }
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    let text = serde_json::to_string(&doc).map_err(io::Error::other)?;
-    let (head, tail) = text
-        .split_once("\"@RESULTS@\"")
-        .ok_or_else(|| io::Error::other("results marker"))?;
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [run],
+        version: "2.1.0",
+    };
     finish((|| {
-        w.write_all(head.as_bytes())?;
-        w.write_all(b"[")?;
-        for (i, r) in results.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",\n")?;
-            }
-            w.write_all(r.as_bytes())?;
-        }
-        w.write_all(b"]")?;
-        w.write_all(tail.as_bytes())?;
+        serde_json::to_writer(&mut *w, &log).map_err(io::Error::from)?;
         w.write_all(b"\n")?;
         w.flush()
     })())
+}
+
+/// The SARIF log around the results, which are already serialised. Keys are in the order
+/// `serde_json` maps keep them (sorted), as in the rest of the document.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    column_kind: &'static str,
+    invocations: [Value; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<Value>,
+    results: &'a [Box<RawValue>],
+    tool: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_control_provenance: Option<Value>,
 }
 
 #[cfg(test)]

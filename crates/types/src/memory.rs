@@ -30,6 +30,8 @@ pub struct MemoryGate {
 struct GateState {
     in_use: u64,
     peak: u64,
+    /// Workers waiting for room.
+    waiting: u32,
 }
 
 /// Bytes taken from a [`MemoryGate`], given back when dropped.
@@ -62,7 +64,9 @@ impl MemoryGate {
         }
         let mut s = self.lock();
         while s.in_use + bytes > self.capacity {
+            s.waiting += 1;
             s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting -= 1;
         }
         s.in_use += bytes;
         s.peak = s.peak.max(s.in_use);
@@ -75,7 +79,7 @@ impl MemoryGate {
     }
 
     fn lock(&self) -> MutexGuard<'_, GateState> {
-        // The state is two counters, consistent after every update: a panic elsewhere while
+        // The state is three counters, consistent after every update: a panic elsewhere while
         // the lock was held leaves nothing half-done.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -142,7 +146,8 @@ pub struct MemoryUse {
     pub plan: MemoryPlan,
     /// The most content bytes the workers held at once.
     pub peak_in_flight: u64,
-    /// The process's peak resident set size, where the platform tells it (Linux).
+    /// The process's peak resident set size, where the platform tells it (Unix) and the
+    /// scan raised it.
     pub peak_rss: Option<u64>,
 }
 
@@ -193,9 +198,14 @@ mod tests {
         let p = gate.acquire(8).unwrap();
         let g = gate.clone();
         let waiter = std::thread::spawn(move || g.acquire(5).map(|p| p.bytes));
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Until the waiter is inside `acquire`, waiting for room (or, wrongly, done).
+        while gate.lock().waiting == 0 && !waiter.is_finished() {
+            std::thread::yield_now();
+        }
         assert!(!waiter.is_finished(), "5 more bytes do not fit beside 8");
+        assert_eq!(gate.lock().waiting, 1);
         drop(p);
         assert_eq!(waiter.join().unwrap(), Some(5));
+        assert_eq!(gate.lock().waiting, 0);
     }
 }
