@@ -864,7 +864,7 @@ impl Objects {
         object.extend_from_slice(data);
         let id = sha1(&object);
         let mut entry = entry_header(pack_type, data.len());
-        entry.extend_from_slice(&zlib_stored(data));
+        entry.extend_from_slice(&zlib(data));
         self.entries.push((id, entry));
         id
     }
