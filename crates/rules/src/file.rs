@@ -175,7 +175,9 @@ mod tests {
 
     #[test]
     fn configurations_are_told_from_rule_files() {
-        assert!(is_config("[rules]\ndisable = []\n[[rules.custom]]\nid = \"a\"\n"));
+        assert!(is_config(
+            "[rules]\ndisable = []\n[[rules.custom]]\nid = \"a\"\n"
+        ));
         assert!(is_config("[scan]\nexclude = []\n"));
         assert!(!is_config("[[rules]]\nid = \"a\"\n"));
         assert!(!is_config(""));

@@ -92,7 +92,12 @@ fn extractor(limit_class: usize) -> Extractor {
 }
 
 fn literals(seq: &Seq) -> Option<Vec<Vec<u8>>> {
-    Some(seq.literals()?.iter().map(|l| l.as_bytes().to_vec()).collect())
+    Some(
+        seq.literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect(),
+    )
 }
 
 /// Literals every match of `hir` begins with (`None`: no finite set of them).
@@ -183,9 +188,9 @@ pub(crate) fn check_covered(lower: &Hir, keywords: &[Vec<u8>]) -> Result<(), Unc
 }
 
 fn covered(hir: &Hir, keywords: &[Vec<u8>]) -> bool {
-    let by_literals = tails(hir, 10).into_iter().any(|t| {
-        t.is_some_and(|lits| lits.iter().all(|l| holds_keyword(l, keywords)))
-    });
+    let by_literals = tails(hir, 10)
+        .into_iter()
+        .any(|t| t.is_some_and(|lits| lits.iter().all(|l| holds_keyword(l, keywords))));
     by_literals
         || match hir.kind() {
             // Every match of a concatenation holds a match of each item.
