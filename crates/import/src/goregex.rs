@@ -37,8 +37,8 @@ struct Edit {
     with: String,
 }
 
-fn parse_ast(text: &str) -> Result<Ast, ast::Error> {
-    ParserBuilder::new().build().parse(text)
+fn parse_ast(text: &str) -> Result<Ast, Box<ast::Error>> {
+    ParserBuilder::new().build().parse(text).map_err(Box::new)
 }
 
 impl GoRegex {
@@ -93,7 +93,7 @@ fn one_line(s: &str) -> String {
 }
 
 fn apply(text: &mut String, mut edits: Vec<Edit>) {
-    edits.sort_by(|a, b| b.at.cmp(&a.at));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.at));
     edits.dedup_by_key(|e| e.at);
     for e in edits {
         if e.at + e.len <= text.len()
