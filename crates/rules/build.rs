@@ -16,8 +16,14 @@ mod encoded;
 #[path = "src/error.rs"]
 mod error;
 #[allow(dead_code)]
+#[path = "src/fields.rs"]
+mod fields;
+#[allow(dead_code)]
 #[path = "src/file.rs"]
 mod file;
+#[allow(dead_code)]
+#[path = "src/keywords.rs"]
+mod keywords;
 #[allow(dead_code)]
 #[path = "src/rule.rs"]
 mod rule;
@@ -26,14 +32,19 @@ fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let dir = manifest.join("../../rules");
     println!("cargo::rerun-if-changed={}", dir.display());
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The pack is the point of this crate: a missing or empty `rules/` fails the build
+    // rather than embedding no rules.
+    let mut files: Vec<PathBuf> = match fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(e) => panic!("cannot read the rule pack at {}: {e}", dir.display()),
+    };
+    if files.is_empty() {
+        panic!("the rule pack at {} holds no .toml file", dir.display());
+    }
     files.sort();
     let mut out = String::from("/// The default rule pack: `(file name, contents)`.\n");
     out.push_str("pub static DEFAULT_RULE_FILES: &[(&str, &str)] = &[\n");
@@ -48,7 +59,8 @@ fn main() {
         let name = f.file_name().expect("file").to_string_lossy().into_owned();
         // The text embedded is the text analysed: a copy read once, so that the two can
         // never differ (even when the file changes during the build).
-        let text = fs::read_to_string(f).unwrap_or_default();
+        let text = fs::read_to_string(f)
+            .unwrap_or_else(|e| panic!("cannot read rule file {}: {e}", f.display()));
         let copy = copies.join(&name);
         fs::write(&copy, &text).expect("write rule file copy");
         writeln!(
@@ -73,7 +85,9 @@ fn main() {
             Some(rules) if !duplicate => {
                 out.push_str("    Some(&[\n");
                 for r in rules {
-                    emit(&mut out, r);
+                    out.push_str("        ");
+                    fields::emit_prebuilt(r, &mut out);
+                    out.push_str(",\n");
                 }
                 out.push_str("    ]),\n");
             }
@@ -97,70 +111,4 @@ fn analyse(name: &str, text: &str) -> Option<Vec<rule::Rule>> {
             rule::compile(raw, origin, true).ok()
         })
         .collect()
-}
-
-fn strs(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    format!("&[{}]", inner.join(", "))
-}
-
-fn bytes(items: &[Vec<u8>]) -> String {
-    let inner: Vec<String> = items.iter().map(|b| format!("&{b:?}")).collect();
-    format!("&[{}]", inner.join(", "))
-}
-
-fn emit(out: &mut String, r: &rule::Rule) {
-    writeln!(
-        out,
-        "        crate::prebuilt::Prebuilt {{ id: {:?}, name: {:?}, provider: {:?}, description: {:?}, \
-         pattern: {:?}, parser: {:?}, scored: {}, key_group: {:?}, keywords: {}, keywords_derived: {}, keyword_forms: {}, fragments: {}, \
-         min_entropy: {:?}, severity: keysnare_types::Severity::{:?}, \
-         confidence: keysnare_types::Confidence::{:?}, references: {}, remediation: {:?}, \
-         tags: {}, checksum: {}, strong_value_confidence: {}, files: {}, examples: {}, negative_examples: {}, line: {}, secret_group: {}, max_len: {}, single_line: {}, \
-         allow_regexes: {}, allow_matches: {}, allow_stopwords: {}, allow_paths: {}, lower: {}, lower_reason: {:?} }},",
-        r.id,
-        r.name,
-        r.provider,
-        r.description,
-        r.pattern,
-        r.parser.map(|p| p.name()),
-        r.scored,
-        r.key_group,
-        bytes(&r.keywords),
-        r.keywords_derived,
-        bytes(&r.keyword_forms),
-        {
-            let inner: Vec<String> = r
-                .fragments
-                .iter()
-                .map(|(e, f)| format!("(crate::encoded::Encoding::{e:?}, &{f:?})"))
-                .collect();
-            format!("&[{}]", inner.join(", "))
-        },
-        r.min_entropy,
-        r.severity,
-        r.confidence,
-        strs(&r.references),
-        r.remediation,
-        strs(&r.tags),
-        r.checksum
-            .map_or("None".to_string(), |k| format!("Some(keysnare_types::ChecksumKind::{k:?})")),
-        r.strong_value_confidence.map_or("None".to_string(), |c| {
-            format!("Some(keysnare_types::Confidence::{c:?})")
-        }),
-        strs(&r.files),
-        strs(&r.examples),
-        strs(&r.negative_examples),
-        r.origin.line,
-        r.secret_group,
-        r.max_len,
-        r.single_line,
-        strs(&r.allow.regexes),
-        strs(&r.allow.matches),
-        bytes(&r.allow.stopwords),
-        strs(&r.allow.paths),
-        strs(&r.allow.lower),
-        r.allow.lower_reason,
-    )
-    .unwrap();
 }

@@ -6,6 +6,7 @@ mod config;
 mod fuzz;
 mod git;
 mod hostile;
+mod import;
 mod quality;
 mod sarif;
 mod security;

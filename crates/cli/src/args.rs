@@ -140,8 +140,8 @@ pub enum Lookup {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Convert a gitleaks configuration's custom rules and allowlists (docs/IMPORT.md);
-    /// what cannot be converted is listed on stderr
+    /// Convert a gitleaks (or Betterleaks) configuration's rules and allowlists
+    /// (docs/IMPORT.md); what cannot be converted is listed on stderr, one line per reason
     Gitleaks {
         /// The gitleaks configuration (.gitleaks.toml)
         #[arg(value_name = "CONFIG")]
@@ -404,10 +404,12 @@ pub enum RulesCommand {
     },
     /// Validate rule files and run every rule's examples through the full scan path
     #[command(after_help = "\
-Without FILES, checks the built-in pack. Each problem is one line: FILE:LINE: rule ID: what is wrong.
+Without FILES, checks the built-in pack. A FILE may also be a .keysnare.toml: its [[rules.custom]]
+are loaded and their examples run (references and examples are not required of them).
+Each problem is one line: FILE:LINE: rule ID: what is wrong.
 Exit codes: 0 every rule passes, 1 a rule has a problem, 2 a file cannot be read.")]
     Check {
-        /// Rule files to check (default: the built-in pack)
+        /// Rule files or .keysnare.toml files to check (default: the built-in pack)
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
     },

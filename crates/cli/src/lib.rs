@@ -7,7 +7,6 @@ mod config;
 mod fingerprint_key;
 #[doc(hidden)]
 pub mod fuzzing;
-mod import;
 mod workflow;
 
 use std::fs::File;
@@ -492,9 +491,13 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
 fn import_gitleaks(config: &Path, output: Option<&Path>, force: bool) -> Result<i32> {
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("cannot read {}", crate::shown_path(config)))?;
-    let imported = import::import_gitleaks(&crate::shown_path(config), &text)?;
+    let name = crate::shown_path(config);
+    let imported = keysnare_import::gitleaks(&name, &text)?;
+    // The converter loads its rules; the configuration's own parser checks the rest.
+    config::Config::parse(Path::new(&name), imported.toml.clone())
+        .map_err(|e| anyhow::anyhow!("{name}: the converted configuration does not parse: {e}"))?;
     for w in &imported.warnings {
-        eprintln!("keysnare: import: {}", shown_message(w));
+        eprintln!("keysnare: import: {}", shown_message(&w.to_string()));
     }
     match output {
         Some(path) => {
@@ -745,7 +748,19 @@ fn check(files: &[PathBuf]) -> Result<i32> {
         }
     };
     let mut diags = set.compile_all();
-    diags.extend(set.lint());
+    // A configuration's custom rules are a project's own: the pack's documentation bar
+    // (references, two examples...) does not apply to them; their examples, when given,
+    // are checked all the same.
+    let configs: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.is_config())
+        .map(Source::name)
+        .collect();
+    diags.extend(
+        set.lint()
+            .into_iter()
+            .filter(|d| !configs.contains(&d.file.as_str())),
+    );
     diags.extend(keysnare_matcher::check_examples(&set));
     // Ids must also be unique against the built-in pack the files will be used with
     // (a file of the pack itself, checked by path while it is edited, is not a clash).

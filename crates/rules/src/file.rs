@@ -93,6 +93,15 @@ pub(crate) struct ConfigRules {
     pub custom: Vec<toml::Spanned<RawRule>>,
 }
 
+/// Whether `src` is a configuration file (`rules` is a table holding `custom`, or there
+/// are other settings and no rules) rather than a rule file (`rules` is an array of tables).
+pub(crate) fn is_config(src: &str) -> bool {
+    toml::from_str::<toml::Table>(src).is_ok_and(|t| match t.get("rules") {
+        Some(rules) => rules.is_table(),
+        None => !t.is_empty(),
+    })
+}
+
 /// 1-based line of byte `offset` in `src`.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
     let offset = offset.min(src.len());
@@ -162,6 +171,17 @@ mod tests {
         assert_eq!(d.rule_id.as_deref(), Some("a.b"));
         assert!(d.message.contains("bogus"), "{}", d.message);
         assert!(d.line.is_some());
+    }
+
+    #[test]
+    fn configurations_are_told_from_rule_files() {
+        assert!(is_config(
+            "[rules]\ndisable = []\n[[rules.custom]]\nid = \"a\"\n"
+        ));
+        assert!(is_config("[scan]\nexclude = []\n"));
+        assert!(!is_config("[[rules]]\nid = \"a\"\n"));
+        assert!(!is_config(""));
+        assert!(!is_config("not toml ["));
     }
 
     #[test]

@@ -25,7 +25,9 @@
 
 mod encoded;
 mod error;
+mod fields;
 mod file;
+mod keywords;
 mod prebuilt;
 mod rule;
 
@@ -91,7 +93,9 @@ impl Source {
         }
     }
 
-    /// Reads a rule file. An unreadable file or one that is not UTF-8 is a diagnostic.
+    /// Reads a rule file, or a configuration file (`.keysnare.toml`, whose `rules` is a
+    /// table) for its custom rules. An unreadable file or one that is not UTF-8 is a
+    /// diagnostic.
     pub fn read(path: &Path) -> Result<Source, Error> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| {
@@ -114,11 +118,17 @@ impl Source {
         })?;
         Ok(Source {
             name,
+            config: file::is_config(&text),
             text,
             trusted: false,
-            config: false,
             prebuilt: None,
         })
+    }
+
+    /// Whether this is a configuration file's text, whose rules are its
+    /// `[[rules.custom]]` tables.
+    pub fn is_config(&self) -> bool {
+        self.config
     }
 
     /// The default pack embedded at build time, one source per file of `rules/`.
@@ -622,6 +632,27 @@ examples = ["x = dmo_a1b2c3d4"]
         );
     }
 
+    /// The keyword contract is enforced: a branch of the pattern whose matches hold no
+    /// keyword would never be found, so the rule does not load.
+    #[test]
+    fn keywords_that_miss_a_branch_are_rejected() {
+        let src = ONE
+            .replace("dmo_[a-z0-9]{8}", "(?:dmo|dmx)_[a-z0-9]{8}")
+            .replace("severity", "keywords = [\"dmo_\"]\nseverity");
+        let err = RuleSet::load(&[Source::text("a.toml", src.clone())]).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.rule_id.as_deref(), Some("demo.token"), "{err}");
+        assert!(
+            d.message.contains("do not cover every match") && d.message.contains("\"dmx_\""),
+            "{err}"
+        );
+        // A keyword both branches hold, or one per branch, loads.
+        for keywords in [r#"["_"]"#, r#"["dmo_", "DMX_"]"#] {
+            let ok = src.replace(r#"["dmo_"]"#, keywords);
+            RuleSet::load(&[Source::text("a.toml", ok)]).unwrap();
+        }
+    }
+
     #[test]
     fn invalid_utf8_rule_file_names_the_file() {
         let dir = std::env::temp_dir().join(format!("ks-rules-{}", std::process::id()));
@@ -648,7 +679,7 @@ mod default_pack_tests {
 
     #[test]
     fn every_default_rule_compiles_and_passes_lint() {
-        let set = RuleSet::default_pack().unwrap();
+        let set = RuleSet::default_pack().unwrap_or_else(|e| panic!("{e}"));
         assert!(set.len() >= 60, "{} rules", set.len());
         assert_eq!(set.compile_all(), Vec::new());
         assert_eq!(set.lint(), Vec::new());
@@ -670,48 +701,16 @@ mod default_pack_tests {
             .collect();
         let parsed = RuleSet::load_rules(&parsed_sources).unwrap();
         assert_eq!(prebuilt.len(), parsed.len());
+        // Every field, caches left out: a field missing from `fields::rule_fields!` keeps
+        // its blank value in the prebuilt rule and shows here.
+        let show = |r: &Rule| {
+            let mut r = r.clone();
+            r.regex = OnceLock::new();
+            r.files_glob = OnceLock::new();
+            r.allow.compiled = OnceLock::new();
+            format!("{r:?}")
+        };
         for (a, b) in prebuilt.iter().zip(&parsed) {
-            let show = |r: &Rule| {
-                format!(
-                    "{:?}",
-                    (
-                        (&r.id, &r.name, &r.provider, &r.description, &r.pattern),
-                        (
-                            &r.keywords,
-                            r.keywords_derived,
-                            &r.keyword_forms,
-                            &r.fragments
-                        ),
-                        (
-                            r.min_entropy,
-                            r.severity,
-                            r.confidence,
-                            r.checksum,
-                            r.strong_value_confidence,
-                        ),
-                        (&r.references, &r.files),
-                        &r.remediation,
-                        &r.tags,
-                        &r.examples,
-                        &r.negative_examples,
-                        &r.origin,
-                        r.secret_group,
-                        (
-                            r.max_len,
-                            r.single_line,
-                            r.parser.map(|p| p.name()),
-                            r.scored,
-                            r.key_group
-                        ),
-                        (
-                            &r.allow.regexes,
-                            &r.allow.matches,
-                            &r.allow.stopwords,
-                            &r.allow.paths
-                        ),
-                    )
-                )
-            };
             assert_eq!(show(a), show(b));
         }
     }

@@ -1,7 +1,6 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use keysnare_types::{ChecksumKind, Confidence, Severity};
 
@@ -13,8 +12,7 @@ pub const MAX_MATCH_LEN: usize = 16 * 1024;
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The window a parser rule's keyword opens: the whole input.
 pub const PARSER_WINDOW: usize = usize::MAX / 4;
-/// The shortest keyword derived from a pattern's literal prefixes.
-pub const MIN_DERIVED_KEYWORD_LEN: usize = 3;
+pub use crate::keywords::MIN_DERIVED_KEYWORD_LEN;
 
 /// Where a rule was defined.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -200,6 +198,43 @@ impl Allowlist {
 }
 
 impl Rule {
+    /// A rule with no data, defined at `origin`: the embedded pack's rules are this with
+    /// every field of `fields::rule_fields!` set.
+    pub(crate) fn blank(origin: Origin) -> Rule {
+        Rule {
+            id: String::new(),
+            name: String::new(),
+            provider: String::new(),
+            description: String::new(),
+            pattern: String::new(),
+            keywords: Vec::new(),
+            keywords_derived: false,
+            keyword_forms: Vec::new(),
+            min_entropy: 0.0,
+            severity: Severity::Low,
+            confidence: Confidence::Low,
+            references: Vec::new(),
+            remediation: String::new(),
+            tags: Vec::new(),
+            checksum: None,
+            strong_value_confidence: None,
+            parser: None,
+            scored: false,
+            key_group: None,
+            files: Vec::new(),
+            files_glob: std::sync::OnceLock::new(),
+            examples: Vec::new(),
+            negative_examples: Vec::new(),
+            origin,
+            fragments: Vec::new(),
+            regex: std::sync::OnceLock::new(),
+            secret_group: 0,
+            max_len: 0,
+            single_line: false,
+            allow: Allowlist::default(),
+        }
+    }
+
     /// The compiled pattern. Rules of the embedded pack are compiled on first use (most
     /// scans need only the rules whose keywords occur), others when they load; `None` only
     /// if a lazily compiled pattern fails, which `rules check` and the test suite rule out.
@@ -489,7 +524,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             }
             (kws, false)
         }
-        None => match derive_keywords(&hir) {
+        None => match crate::keywords::derive(&crate::keywords::lowercase(&hir)) {
             Some(kws) => {
                 keyword_forms.extend(kws.iter().cloned());
                 (kws, true)
@@ -499,7 +534,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
             None if parser.is_some() => (Vec::new(), true),
             None => {
                 problems.push(format!(
-                    "no keywords: the pattern has no literal prefix of at least {MIN_DERIVED_KEYWORD_LEN} bytes on every branch, so give `keywords`"
+                    "no keywords: the pattern requires no literal of at least {MIN_DERIVED_KEYWORD_LEN} bytes in every match, so give `keywords`"
                 ));
                 (Vec::new(), true)
             }
@@ -508,6 +543,16 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
     let mut keywords = keywords;
     keywords.sort();
     keywords.dedup();
+    // The matcher runs the regex only around keyword hits: every match must hold one.
+    if parser.is_none() && !keywords_derived && !keywords.is_empty() {
+        let lower = crate::keywords::lowercase(&hir);
+        if let Err(why) = crate::keywords::check_covered(&lower, &keywords) {
+            problems.push(format!(
+                "keywords {} do not cover every match of the pattern: {why}; the matcher only finds matches that hold a keyword, so add a keyword or narrow the pattern",
+                show_keywords(&keywords)
+            ));
+        }
+    }
 
     for (i, ex) in raw.examples.iter().enumerate() {
         let lower = ex.as_bytes().to_ascii_lowercase();
@@ -675,31 +720,6 @@ fn capture_min_len(hir: &regex_syntax::hir::Hir, index: usize) -> Option<usize> 
     }
 }
 
-/// Keywords from the pattern's literal prefixes, lowercased and deduplicated, or `None`
-/// when some branch has no literal prefix long enough.
-fn derive_keywords(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
-    // Small classes only (`(?i)` letters, short alternatives): a digit or alphanumeric class
-    // would multiply keywords (`xoxb-00` … `xoxb-99`) without making them more specific.
-    let seq = Extractor::new()
-        .kind(ExtractKind::Prefix)
-        .limit_class(4)
-        .extract(hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() {
-        return None;
-    }
-    let mut out: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
-    for lit in lits {
-        if lit.as_bytes().len() < MIN_DERIVED_KEYWORD_LEN {
-            return None;
-        }
-        out.push(lit.as_bytes().to_ascii_lowercase());
-    }
-    out.sort();
-    out.dedup();
-    Some(out)
-}
-
 pub(crate) fn show_keywords(kws: &[Vec<u8>]) -> String {
     let shown: Vec<String> = kws
         .iter()
@@ -729,20 +749,6 @@ mod tests {
             .build()
             .parse(p)
             .unwrap()
-    }
-
-    #[test]
-    fn keywords_come_from_literal_prefixes() {
-        let k = derive_keywords(&hir(r"\b(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})\b")).unwrap();
-        assert_eq!(k, vec![b"akia".to_vec(), b"asia".to_vec()]);
-        let k = derive_keywords(&hir(r"(?i)token=(\w{8})")).unwrap();
-        assert_eq!(k, vec![b"token=".to_vec()]);
-    }
-
-    #[test]
-    fn no_keywords_without_a_prefix() {
-        assert!(derive_keywords(&hir(r"[a-z]{3}(x)")).is_none());
-        assert!(derive_keywords(&hir(r"(?:ab|xyz)([^x]{3})")).is_none());
     }
 
     #[test]
