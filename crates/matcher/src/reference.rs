@@ -27,6 +27,11 @@ pub fn whole_input(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<Found> {
     let mut whole = Matcher::new(Arc::clone(rules));
     let lower = hay.to_ascii_lowercase();
     for (ri, rule) in rules.rules().iter().enumerate() {
+        // A file rule without keywords reads whole files selected by their path, which a
+        // scan of bytes does not know (`Matcher::scan_file_rules`).
+        if rule.is_file_rule() && rule.keywords.is_empty() {
+            continue;
+        }
         // A parser rule reads an input that holds one of its keywords, or for a binary
         // format one that starts like it.
         if let Some(p) = rule.parser.filter(|p| p.is_sniffed()) {

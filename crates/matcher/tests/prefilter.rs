@@ -117,6 +117,17 @@ proptest! {
     }
 }
 
+/// A file rule's example alone is an input a byte scan cannot attribute to a path: neither
+/// side reports it (a proptest case once drew a Rails master key by itself).
+#[test]
+fn a_file_rule_example_alone_is_no_finding_of_a_byte_scan() {
+    let rules = default_pack();
+    let ri = rules.position("generic.rails-master-key-file").unwrap();
+    let hay = rules.rule(ri).examples[0].as_bytes();
+    let mut m = Matcher::new(Arc::clone(&rules));
+    assert_eq!(windowed(&mut m, hay), naive(&rules, hay));
+}
+
 #[test]
 fn every_example_of_the_default_pack_in_one_input() {
     // All examples at once, so windows of many rules interleave and merge.
