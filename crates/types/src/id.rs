@@ -94,22 +94,14 @@ impl fmt::Debug for FingerprintKey {
 
 /// HMAC-SHA256 (RFC 2104) of the parts of a message.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&sha2::Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = sha2::Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
+    use hmac::Mac as _;
+    // HMAC takes a key of any length (a longer one is hashed first): this cannot fail.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(key)
+        .expect("HMAC takes keys of any length");
     for p in parts {
-        inner.update(p);
+        mac.update(p);
     }
-    let mut outer = sha2::Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    mac.finalize().into_bytes().into()
 }
 
 impl Fingerprint {
@@ -264,6 +256,32 @@ mod tests {
         assert_eq!(Fingerprint::from_hex(&fp.to_string()), Ok(fp));
         assert!(Fingerprint::from_hex("zz").is_err());
         assert!(Fingerprint::from_hex(&"g".repeat(32)).is_err());
+    }
+
+    /// Fingerprints are written into ignore files and baselines: their bytes never change.
+    /// The expected values were computed apart from this crate (HMAC-SHA256 and SHA-256 of
+    /// the same encoding by another implementation).
+    #[test]
+    fn fingerprints_are_pinned() {
+        let rule = "aws.access-key-id";
+        let secret = b"s3cr3t-value";
+        assert_eq!(
+            FingerprintKey::new(b"team key".to_vec())
+                .fingerprint(rule, secret)
+                .to_string(),
+            "3d941b10899cf31bf15a9baa0ac5d759"
+        );
+        // A key longer than SHA-256's block is hashed first.
+        assert_eq!(
+            FingerprintKey::new(vec![b'k'; 100])
+                .fingerprint(rule, secret)
+                .to_string(),
+            "031527c654b01b8f274e5e1037bbaee5"
+        );
+        assert_eq!(
+            Fingerprint::unkeyed(rule, secret).to_string(),
+            "e5a20d085ee0c89f327b17b0d0f3cbc7"
+        );
     }
 
     #[test]
