@@ -2,6 +2,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use keysnare_engine::{ReportFormat, RuleFlags, ScanFlags, parse_size};
 
 /// The exit codes, as a literal for `concat!`.
 macro_rules! exit_codes {
@@ -270,6 +271,49 @@ impl ScanArgs {
     }
 }
 
+impl ScanArgs {
+    /// The options the engine resolves ([`keysnare_engine::ScanSettings::resolve`]).
+    pub fn flags(&self) -> ScanFlags {
+        ScanFlags {
+            paths: self.paths.clone(),
+            range: self.range.clone(),
+            since: self.since.clone(),
+            staged: self.staged,
+            // A hook of `git commit -a` or `git commit PATH` runs with the index git is about
+            // to commit named here; the repository's own index does not hold those changes.
+            index_file: std::env::var_os("GIT_INDEX_FILE")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from),
+            allow_shallow: self.allow_shallow,
+            files: self.files,
+            no_git: self.no_git,
+            no_worktree: self.no_worktree,
+            config: self.config.clone(),
+            rules: self.rules.flags(),
+            format: self.format.map(Format::to_report_format),
+            confidence: self.confidence.map(ConfidenceLevel::to_confidence),
+            max_file_size: self.max_file_size,
+            memory_budget: self.memory_budget,
+            exclude: self.exclude.clone(),
+            no_ignore_file: self.no_ignore_file,
+            baseline: self.baseline.clone(),
+            max_findings: self.max_findings,
+            max_scan_time: self.max_scan_time,
+            threads: self.threads,
+        }
+    }
+}
+
+impl RuleArgs {
+    /// The rules asked for, for [`keysnare_engine::load_rules`].
+    pub fn flags(&self) -> RuleFlags {
+        RuleFlags {
+            files: self.rules.clone(),
+            no_default_rules: self.no_default_rules,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RuleArgs {
     /// Load extra rules from FILE (TOML, see docs/RULES.md); repeatable
@@ -415,8 +459,7 @@ Exit codes: 0 every rule passes, 1 a rule has a problem, 2 a file cannot be read
     },
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Grouped by file, for people
     Text,
@@ -430,8 +473,7 @@ pub enum Format {
     Junit,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfidenceLevel {
     /// Everything, generic heuristics included
     Low,
@@ -439,6 +481,18 @@ pub enum ConfidenceLevel {
     Medium,
     /// Unique formats and checksums only
     High,
+}
+
+impl Format {
+    pub fn to_report_format(self) -> ReportFormat {
+        match self {
+            Format::Text => ReportFormat::Text,
+            Format::Json => ReportFormat::Json,
+            Format::Jsonl => ReportFormat::Jsonl,
+            Format::Sarif => ReportFormat::Sarif,
+            Format::Junit => ReportFormat::Junit,
+        }
+    }
 }
 
 impl ConfidenceLevel {
@@ -479,40 +533,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Parses `1234`, `512K`, `64MiB`, `1.5G`: K, M, G (with or without `iB`/`B`) are powers of 1024.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size such as 1048576, 512K or 64MiB"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        "t" | "tb" | "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit {other:?}: use K, M, G or T")),
-    };
-    Ok((value * mult as f64) as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1000"), Ok(1000));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("512k"), Ok(512 << 10));
-        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("3 parsecs").is_err());
-    }
 
     #[test]
     fn clap_definition_is_valid() {

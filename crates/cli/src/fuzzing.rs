@@ -87,7 +87,7 @@ pub fn windowed_matches(data: &[u8]) -> usize {
 
 /// A `.keysnare.toml` configuration.
 pub fn config(data: &[u8]) {
-    let _ = crate::config::Config::parse(Path::new("fuzz.keysnare.toml"), text(data));
+    let _ = keysnare_engine::ConfigFile::parse(Path::new("fuzz.keysnare.toml"), text(data));
 }
 
 /// The same text as a `.keysnareignore`, a baseline and a `.gitleaksignore`.

@@ -3,7 +3,10 @@
 #![deny(missing_docs)]
 
 mod args;
-mod config;
+/// `.keysnare.toml` is read by the engine; the importer checks what it writes with it.
+mod config {
+    pub(crate) use keysnare_engine::ConfigFile as Config;
+}
 mod fingerprint_key;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -17,15 +20,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use keysnare_engine::{GitScope, ScanConfig, ScanOutput, ShallowPolicy};
+use keysnare_engine::{ReportFormat, ScanOutput, ScanSettings};
 use keysnare_report::{Options, Report, Summary};
 use keysnare_rules::{RuleSet, Source};
-use keysnare_types::escape_control;
-use keysnare_walk::SkipReason;
+use keysnare_types::{Confidence, escape_control};
 
-use args::{
-    Cli, ColorChoice, Command, Format, ListFormat, ProgressChoice, RuleArgs, RulesCommand, ScanArgs,
-};
+use args::{Cli, ColorChoice, Command, ListFormat, ProgressChoice, RulesCommand, ScanArgs};
 
 /// Exit code: nothing found.
 pub const EXIT_CLEAN: i32 = 0;
@@ -76,16 +76,8 @@ pub fn main() -> i32 {
     }
 }
 
-/// A path as messages show it: without a leading `./`, control characters escaped
-/// (a file name can hold escape sequences and line breaks).
-pub(crate) fn shown_path(path: &Path) -> String {
-    let path = match path.strip_prefix(".") {
-        Ok(rest) if !rest.as_os_str().is_empty() => rest,
-        // The current folder is `.`, not an empty name.
-        _ => path,
-    };
-    keysnare_types::escape_control(&path.to_string_lossy()).into_owned()
-}
+/// A path as messages show it (see [`keysnare_types::shown_path`]).
+pub(crate) use keysnare_types::shown_path;
 
 /// A message for stderr: control characters escaped in each of its lines. Messages that
 /// name inputs escape those names where they are written (so a line break in a name is
@@ -105,70 +97,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Loads the built-in pack (unless disabled), the configuration's rule files and custom
-/// rules, and the user's rule files; then applies the configuration's `disable` and
-/// `severity` settings.
-fn load_rules(
-    args: &RuleArgs,
-    config: Option<&config::Config>,
-    min_confidence: keysnare_types::Confidence,
-) -> Result<RuleSet> {
-    let mut sources = if args.no_default_rules {
-        Vec::new()
-    } else {
-        Source::default_pack()
-    };
-    let read = |path: &Path| Source::read(path).map_err(|e| anyhow::anyhow!("{e}"));
-    if let Some(c) = config {
-        for f in &c.rule_files {
-            sources.push(read(f)?);
-        }
-        if c.has_custom_rules {
-            sources.push(Source::config(c.name(), c.text.clone()));
-        }
-    }
-    for path in &args.rules {
-        sources.push(read(path)?);
-    }
-    if sources.is_empty() {
-        bail!("no rules: --no-default-rules needs at least one --rules FILE");
-    }
-    let mut rules =
-        RuleSet::load_rules(&sources).map_err(|e| anyhow::anyhow!("invalid rules:\n{e}"))?;
-    if let Some(c) = config {
-        for (id, line) in &c.disable {
-            if !rules.iter().any(|r| r.id == *id) {
-                bail!(
-                    "{}:{line}: rules.disable: there is no rule {id:?} (`keysnare rules list` shows them)",
-                    c.name()
-                );
-            }
-        }
-        for (id, severity, line) in &c.severity {
-            match rules.iter_mut().find(|r| r.id == *id) {
-                Some(r) => r.severity = *severity,
-                None => bail!(
-                    "{}:{line}: rules.severity: there is no rule {id:?} (`keysnare rules list` shows them)",
-                    c.name()
-                ),
-            }
-        }
-        rules.retain(|r| !c.disable.iter().any(|(id, _)| *id == r.id));
-    }
-    // Rules below the confidence asked for are dropped before the set is compiled: they
-    // cost nothing, not even their keywords.
-    rules.retain(|r| r.max_confidence() >= min_confidence);
-    let mut set = RuleSet::from_rules(rules).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Matches that fail their rule's checksum are low confidence.
-    set.set_min_confidence(min_confidence);
-    Ok(set)
-}
-
 /// What running a scan produced, for the report or a baseline.
 struct Executed {
     out: ScanOutput,
     rules: Arc<RuleSet>,
-    format: Format,
+    format: ReportFormat,
     repo: Option<PathBuf>,
     /// The fingerprint key, and where it came from.
     key: fingerprint_key::Key,
@@ -176,144 +109,32 @@ struct Executed {
     project: PathBuf,
 }
 
-/// Resolves the arguments and configuration, runs the scan, and reports problems on stderr.
-/// The scan writes nothing: without a fingerprint key, its fingerprints are unkeyed.
+/// Resolves the arguments (`keysnare_engine::ScanSettings`), runs the scan, and reports
+/// problems on stderr. The scan writes nothing: without a fingerprint key, its fingerprints
+/// are unkeyed.
 fn execute(args: &ScanArgs) -> Result<Executed> {
-    // With --files, the work tree around the current directory holds the named files.
-    let files_root = if args.files {
-        if args.paths.iter().any(|p| p == Path::new("-")) {
-            bail!("--files names files of a work tree; `-` (standard input) is not one");
-        }
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let repo = keysnare_git::Repository::discover(&cwd).map_err(|_| {
-            anyhow::anyhow!(
-                "--files names files of the git work tree the current directory is in, and {} is in none",
-                shown_path(&cwd)
-            )
-        })?;
-        match repo.work_dir() {
-            Some(dir) => Some(dir),
-            None => bail!(
-                "--files names files of a git work tree, and {} is in a bare repository",
-                shown_path(&cwd)
-            ),
-        }
-    } else {
-        None
-    };
-    let config_root = match args.paths.as_slice() {
-        _ if files_root.is_some() => files_root.clone(),
-        [p] if p == Path::new("-") => Some(PathBuf::from(".")),
-        [p] if p.is_dir() => Some(p.clone()),
-        [p] => p.parent().map(Path::to_path_buf),
-        _ => None,
-    };
-    let config = config::Config::discover(args.config.as_deref(), config_root.as_deref())?;
-    let min_confidence = args
-        .confidence
-        .or(config.confidence)
-        .unwrap_or(args::ConfidenceLevel::Medium)
-        .to_confidence();
-    let rules = load_rules(&args.rules, Some(&config), min_confidence)?;
-    let rules = Arc::new(rules);
-    let format = args.format.or(config.format).unwrap_or(Format::Text);
-    let mut excludes = config.exclude.clone();
-    excludes.extend(args.exclude.iter().cloned());
-    let cfg = ScanConfig {
-        max_file_size: args
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(keysnare_engine::DEFAULT_MAX_FILE_SIZE),
-        threads: args.threads,
-        memory_budget: args.memory_budget.or(config.memory_budget),
-        excludes,
-        read_ignore_file: !args.no_ignore_file,
-        baseline: args.baseline.clone(),
-        max_blob_time: Some(args.max_scan_time.map_or(
-            keysnare_engine::DEFAULT_MAX_BLOB_TIME,
-            std::time::Duration::from_secs,
-        )),
-        max_matches_per_blob: args
-            .max_findings
-            .map_or(keysnare_engine::DEFAULT_MAX_MATCHES_PER_BLOB, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            }),
-        // A hook of `git commit -a` or `git commit PATH` runs with the index git is about to
-        // commit named here; the repository's own index does not hold those changes.
-        index_file: if args.staged {
-            std::env::var_os("GIT_INDEX_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        } else {
-            None
-        },
-        shallow: if args.allow_shallow {
-            ShallowPolicy::Allow
-        } else {
-            ShallowPolicy::Refuse
-        },
-        ..ScanConfig::new(Arc::clone(&rules))
-    };
-    let stdin = args.paths.iter().any(|p| p == Path::new("-"));
-    if stdin && args.paths.len() > 1 {
-        bail!("`-` (standard input) cannot be combined with other paths");
-    }
-    let scope = git_scope(args);
-    let repos: Vec<PathBuf> = if let Some(root) = &files_root {
-        vec![root.clone()]
-    } else if args.no_git || stdin {
-        Vec::new()
-    } else {
-        args.paths
-            .iter()
-            .filter(|p| keysnare_git::Repository::is_repository(p))
-            .cloned()
-            .collect()
-    };
-    if !matches!(scope, GitScope::History { .. }) && repos.is_empty() {
-        bail!(
-            "--range, --since and --staged need a git repository, and {} is not one",
-            args.paths
-                .first()
-                .map_or(".".into(), |p| crate::shown_path(p))
-        );
-    }
-    if files_root.is_none() && !repos.is_empty() && args.paths.len() > 1 {
-        bail!("scan one repository at a time (or use --no-git to scan them as plain files)");
-    }
+    let settings = ScanSettings::resolve(&args.flags())?;
+    let repo = settings.repository().map(Path::to_path_buf);
     // Fingerprints are keyed (docs/SECURITY.md) when the project has a key: it lives at the
     // root of what is scanned, where .keysnareignore and .keysnare.toml are read, or of the
     // current directory's project when several paths are scanned.
-    let project_root = match (repos.first(), config_root.as_deref()) {
-        (Some(repo), _) => repo.to_path_buf(),
+    let project_root = match (&repo, settings.root.as_deref()) {
+        (Some(repo), _) => repo.clone(),
         (None, Some(root)) => fingerprint_key::project_dir(root),
         (None, None) => fingerprint_key::project_dir(Path::new(".")),
     };
     let key = fingerprint_key::resolve(&project_root, fingerprint_key::KeyUse::Read)?;
-    let cfg = ScanConfig {
-        fingerprint_key: key.key.clone(),
-        ..cfg
-    };
+    let mut cfg = settings.scan_config();
+    cfg.fingerprint_key = key.key.clone();
     let progress =
         show_progress(args.progress).then(|| Arc::new(keysnare_types::Progress::default()));
-    let cfg = ScanConfig {
-        progress: progress.clone(),
-        ..cfg
-    };
+    cfg.progress = progress.clone();
     let bar = progress.map(progress_bar);
-    let out = if stdin {
-        keysnare_engine::scan_reader(&cfg, io::stdin().lock())?
-    } else if let Some(repo) = repos.first() {
-        match keysnare_engine::scan_repository(&cfg, repo, &scope) {
-            Err(e @ keysnare_engine::Error::ShallowBoundary { .. }) => {
-                bail!(
-                    "{e}; or pass --allow-shallow to scan it anyway, counting those trees as added"
-                )
-            }
-            result => result?,
+    let out = match keysnare_engine::scan(&cfg, &settings.target, io::stdin().lock()) {
+        Err(e @ keysnare_engine::Error::ShallowBoundary { .. }) => {
+            bail!("{e}; or pass --allow-shallow to scan it anyway, counting those trees as added")
         }
-    } else {
-        keysnare_engine::scan_paths(&cfg, &args.paths)?
+        result => result?,
     };
     if let Some(bar) = bar {
         bar.finish();
@@ -336,7 +157,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
             eprintln!(
                 "keysnare: skipped {}: {}",
                 escape_control(&s.path),
-                skip_reason(&s.reason)
+                s.reason
             );
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
@@ -355,9 +176,9 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     }
     Ok(Executed {
         out,
-        rules,
-        format,
-        repo: repos.first().map(|p| p.to_path_buf()),
+        rules: settings.rules,
+        format: settings.options.format,
+        repo,
         key,
         project: project_root,
     })
@@ -392,7 +213,7 @@ fn scan(args: ScanArgs) -> Result<i32> {
             }
         },
     };
-    let sarif = if format == Format::Sarif {
+    let sarif = if format == ReportFormat::Sarif {
         sarif_context(&args, repo.as_deref())
     } else {
         keysnare_report::SarifContext::default()
@@ -402,22 +223,6 @@ fn scan(args: ScanArgs) -> Result<i32> {
         eprintln!("{}", keysnare_report::summary_line(&report));
     }
     Ok(exit_code(&out, args.exit_code))
-}
-
-fn git_scope(args: &ScanArgs) -> GitScope {
-    if let Some(r) = &args.range {
-        GitScope::Range(r.clone())
-    } else if let Some(rev) = &args.since {
-        GitScope::Range(format!("{rev}..HEAD"))
-    } else if args.staged && args.files {
-        GitScope::Files(args.paths.clone())
-    } else if args.staged {
-        GitScope::Staged
-    } else {
-        GitScope::History {
-            worktree: !args.no_worktree,
-        }
-    }
 }
 
 fn show_progress(choice: ProgressChoice) -> bool {
@@ -565,7 +370,7 @@ fn sarif_context(args: &ScanArgs, repo: Option<&Path>) -> keysnare_report::Sarif
 }
 
 fn write_report(
-    format: Format,
+    format: ReportFormat,
     output: Option<&Path>,
     report: &Report<'_>,
     opts: &Options,
@@ -580,36 +385,13 @@ fn write_report(
         None => Box::new(BufWriter::new(io::stdout().lock())),
     };
     let written = match format {
-        Format::Text => keysnare_report::write_text(&mut sink, report, opts),
-        Format::Json => keysnare_report::write_json(&mut sink, report, opts),
-        Format::Jsonl => keysnare_report::write_jsonl(&mut sink, report, opts),
-        Format::Sarif => keysnare_report::write_sarif(&mut sink, report, opts, sarif),
-        Format::Junit => keysnare_report::write_junit(&mut sink, report, opts),
+        ReportFormat::Text => keysnare_report::write_text(&mut sink, report, opts),
+        ReportFormat::Json => keysnare_report::write_json(&mut sink, report, opts),
+        ReportFormat::Jsonl => keysnare_report::write_jsonl(&mut sink, report, opts),
+        ReportFormat::Sarif => keysnare_report::write_sarif(&mut sink, report, opts, sarif),
+        ReportFormat::Junit => keysnare_report::write_junit(&mut sink, report, opts),
     };
     written.context("cannot write the report")
-}
-
-fn skip_reason(r: &SkipReason) -> String {
-    match r {
-        SkipReason::TooLarge { size, limit } => format!(
-            "larger than --max-file-size ({} > {})",
-            keysnare_report::human_bytes(*size),
-            keysnare_report::human_bytes(*limit)
-        ),
-        SkipReason::MemoryBudget { size, limit } => format!(
-            "larger than the memory budget lets one file or blob take ({} > {}; raise --memory-budget)",
-            keysnare_report::human_bytes(*size),
-            keysnare_report::human_bytes(*limit)
-        ),
-        SkipReason::NotRegular => "not a regular file (FIFO, socket or device)".to_string(),
-        SkipReason::Symlink => "symbolic link (not followed)".to_string(),
-        SkipReason::TimeLimit { seconds } => format!(
-            "scanning took longer than --max-scan-time ({seconds} s); what was found until then is reported"
-        ),
-        SkipReason::TooManyMatches { found, kept } => {
-            format!("{found} matches; only the first {kept} are reported (--max-findings)")
-        }
-    }
 }
 
 fn summary_of(out: &ScanOutput) -> Summary {
@@ -621,8 +403,8 @@ fn summary_of(out: &ScanOutput) -> Summary {
         skipped: out
             .skipped
             .iter()
-            .filter(|s| s.reason != SkipReason::Symlink)
-            .map(|s| (s.path.clone(), skip_reason(&s.reason)))
+            .filter(|s| s.reason.is_reported())
+            .map(|s| (s.path.clone(), s.reason.to_string()))
             .collect(),
         errors: out
             .errors
@@ -641,7 +423,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
 fn rules(cmd: RulesCommand) -> Result<i32> {
     match cmd {
         RulesCommand::List { rules, format } => {
-            let set = load_rules(&rules, None, keysnare_types::Confidence::Low)?;
+            let set = keysnare_engine::load_rules(&rules.flags(), None, Confidence::Low)?;
             let mut out = BufWriter::new(io::stdout().lock());
             match format {
                 ListFormat::Table => list_table(&mut out, &set),
@@ -805,5 +587,32 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             set.len()
         );
         Ok(EXIT_FINDINGS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Skip reasons are worded by keysnare-types and the rest of the reports by
+    /// keysnare-report: both write sizes alike.
+    #[test]
+    fn sizes_read_alike_in_skip_reasons_and_reports() {
+        for n in [
+            0,
+            1,
+            1023,
+            1024,
+            1536,
+            64 << 20,
+            80 << 20,
+            3 << 30,
+            5 << 40,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                keysnare_types::human_bytes(n),
+                keysnare_report::human_bytes(n),
+                "{n}"
+            );
+        }
     }
 }

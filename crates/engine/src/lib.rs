@@ -12,11 +12,19 @@
 //!
 //! One bad file or object never stops a scan: it becomes a [`ScanError`] in the result and
 //! the scan goes on.
+//!
+//! What a scan of the user's options means is decided here too: a front end parses them
+//! into [`ScanFlags`], and [`ScanSettings::resolve`] finds the [`Target`], reads the
+//! [`ConfigFile`] that belongs to it, applies each option's precedence (the flag, else the
+//! configuration file, else the default: [`ScanOptions`]) and loads the rules
+//! ([`load_rules`]); [`scan`] runs its [`ScanConfig`].
 #![deny(missing_docs)]
 
 mod collect;
+mod configfile;
 mod ignorefile;
 pub mod memory;
+mod settings;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -32,14 +40,19 @@ use keysnare_rules::RuleSet;
 use keysnare_types::{
     BlobId, CommitInfo, Finding, FingerprintKey, MemoryGate, MemoryUse, Progress, Provenance,
 };
-use keysnare_walk::{Event, SkipReason, Walk};
+use keysnare_walk::{Event, Walk};
 
 pub use collect::Collector;
+pub use configfile::{CONFIG_FILE_NAME, ConfigFile, parse_size};
 pub use ignorefile::{
     Exclusions, FINGERPRINT_KEY_FILE_NAME, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry,
     parse_gitleaks_ignore,
 };
+pub use keysnare_types::SkipReason;
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
+pub use settings::{
+    ReportFormat, RuleFlags, ScanFlags, ScanOptions, ScanSettings, Target, load_rules, scan,
+};
 
 /// A matcher for `cfg`'s rules with its per-blob time limit.
 fn matcher_for(cfg: &ScanConfig) -> Matcher {
@@ -57,9 +70,13 @@ pub const DEFAULT_MAX_MATCHES_PER_BLOB: usize = 1000;
 /// A problem that stops a scan before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A bad ignore file, exclude pattern or option.
+    /// A bad configuration file, ignore file, exclude pattern or option, or options that
+    /// do not make a scan together.
     #[error("{0}")]
     Config(String),
+    /// Rules that cannot be read or loaded, or no rules at all.
+    #[error("{0}")]
+    Rules(String),
     /// A repository that cannot be opened, or a revision that does not resolve.
     #[error(transparent)]
     Git(#[from] keysnare_git::Error),

@@ -2,6 +2,27 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+/// A path as messages name it: without a leading `./` (the current folder itself stays
+/// `.`), control characters escaped with [`escape_control`] (a file name can hold escape
+/// sequences and line breaks).
+///
+/// ```
+/// use std::path::Path;
+/// use keysnare_types::shown_path;
+///
+/// assert_eq!(shown_path(Path::new("./.keysnare.toml")), ".keysnare.toml");
+/// assert_eq!(shown_path(Path::new(".")), ".");
+/// assert_eq!(shown_path(Path::new("a\nb")), "a\\nb");
+/// ```
+pub fn shown_path(path: &std::path::Path) -> String {
+    let path = match path.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest,
+        // The current folder is `.`, not an empty name.
+        _ => path,
+    };
+    escape_control(&path.to_string_lossy()).into_owned()
+}
+
 /// `text` with every control character escaped, for terminals and text reports: a file
 /// name, a line or a commit message holding `ESC [ 2 J` must not clear the screen, recolour
 /// the report or start a line that looks like keysnare's own.

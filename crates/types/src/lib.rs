@@ -28,8 +28,9 @@ mod finding;
 mod id;
 mod memory;
 mod progress;
+mod skip;
 
-pub use escape::escape_control;
+pub use escape::{escape_control, shown_path};
 pub use finding::{
     Checksum, ChecksumKind, CommitInfo, Confidence, Decoded, Finding, Location, Match, Position,
     Provenance, Score, Severity, Span,
@@ -37,6 +38,7 @@ pub use finding::{
 pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use progress::Progress;
+pub use skip::{SkipReason, human_bytes};
 
 /// A unit of work: content and the id that names it.
 #[derive(Clone, Debug)]

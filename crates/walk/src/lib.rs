@@ -41,40 +41,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 /// Decides whether a path is left out of the walk: `(path, is_dir) -> excluded`.
 pub type Exclude = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
 
-/// Why a file was not read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SkipReason {
-    /// Larger than the size cap.
-    TooLarge {
-        /// The file's size in bytes.
-        size: u64,
-        /// The cap in force.
-        limit: u64,
-    },
-    /// A FIFO, socket or device file: never opened.
-    NotRegular,
-    /// A symbolic link: never followed.
-    Symlink,
-    /// Scanned, but holding more matches than the per-blob cap: only the first are kept.
-    TooManyMatches {
-        /// Matches found.
-        found: usize,
-        /// Matches kept (the cap).
-        kept: usize,
-    },
-    /// Under the size cap, but larger than the memory budget lets one worker hold.
-    MemoryBudget {
-        /// The file's size in bytes.
-        size: u64,
-        /// The bytes one worker may hold at most.
-        limit: u64,
-    },
-    /// Scanned until the per-blob time limit: the matches found until then are kept.
-    TimeLimit {
-        /// The limit, in seconds.
-        seconds: u64,
-    },
-}
+pub use keysnare_types::SkipReason;
 
 /// What the walk found at one path.
 #[derive(Debug)]

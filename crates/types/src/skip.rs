@@ -1,0 +1,159 @@
+//! Why an input was not scanned, or not scanned to its end: one type with the data, one
+//! text.
+use std::fmt;
+
+/// Why a file or blob was not read, or was read only in part.
+///
+/// The engine records these with the data each needs; what a person reads is made in one
+/// place, [`Display`](fmt::Display), which the text, JSON and SARIF reports and `-v` share.
+///
+/// ```
+/// use keysnare_types::SkipReason;
+///
+/// let r = SkipReason::TooLarge { size: 80 << 20, limit: 64 << 20 };
+/// assert_eq!(r.to_string(), "larger than --max-file-size (80.0 MiB > 64.0 MiB)");
+/// assert!(r.is_reported());
+/// assert!(!SkipReason::Symlink.is_reported());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Larger than the size cap.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The cap in force.
+        limit: u64,
+    },
+    /// A FIFO, socket or device file: never opened.
+    NotRegular,
+    /// A symbolic link: never followed.
+    Symlink,
+    /// Scanned, but holding more matches than the per-blob cap: only the first are kept.
+    TooManyMatches {
+        /// Matches found.
+        found: usize,
+        /// Matches kept (the cap).
+        kept: usize,
+    },
+    /// Under the size cap, but larger than the memory budget lets one worker hold.
+    MemoryBudget {
+        /// The file's size in bytes.
+        size: u64,
+        /// The bytes one worker may hold at most.
+        limit: u64,
+    },
+    /// Scanned until the per-blob time limit: the matches found until then are kept.
+    TimeLimit {
+        /// The limit, in seconds.
+        seconds: u64,
+    },
+}
+
+impl SkipReason {
+    /// Whether reports list inputs skipped for this reason: every reason but a symbolic
+    /// link, which the walk never follows by design (`-v` lists those too).
+    pub fn is_reported(&self) -> bool {
+        !matches!(self, SkipReason::Symlink)
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::TooLarge { size, limit } => write!(
+                f,
+                "larger than --max-file-size ({} > {})",
+                human_bytes(*size),
+                human_bytes(*limit)
+            ),
+            SkipReason::MemoryBudget { size, limit } => write!(
+                f,
+                "larger than the memory budget lets one file or blob take ({} > {}; raise --memory-budget)",
+                human_bytes(*size),
+                human_bytes(*limit)
+            ),
+            SkipReason::NotRegular => f.write_str("not a regular file (FIFO, socket or device)"),
+            SkipReason::Symlink => f.write_str("symbolic link (not followed)"),
+            SkipReason::TimeLimit { seconds } => write!(
+                f,
+                "scanning took longer than --max-scan-time ({seconds} s); what was found until then is reported"
+            ),
+            SkipReason::TooManyMatches { found, kept } => write!(
+                f,
+                "{found} matches; only the first {kept} are reported (--max-findings)"
+            ),
+        }
+    }
+}
+
+/// A byte count for people: `512 B`, `1.5 KiB`, `64.0 MiB` (powers of 1024, one decimal).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports and `-v` print these texts; JSON consumers read them (docs/JSON.md).
+    #[test]
+    fn every_reason_reads_as_before() {
+        let cases = [
+            (
+                SkipReason::TooLarge {
+                    size: 80 << 20,
+                    limit: 64 << 20,
+                },
+                "larger than --max-file-size (80.0 MiB > 64.0 MiB)",
+            ),
+            (
+                SkipReason::MemoryBudget {
+                    size: 3 << 30,
+                    limit: 1536,
+                },
+                "larger than the memory budget lets one file or blob take (3.0 GiB > 1.5 KiB; raise --memory-budget)",
+            ),
+            (
+                SkipReason::NotRegular,
+                "not a regular file (FIFO, socket or device)",
+            ),
+            (SkipReason::Symlink, "symbolic link (not followed)"),
+            (
+                SkipReason::TimeLimit { seconds: 60 },
+                "scanning took longer than --max-scan-time (60 s); what was found until then is reported",
+            ),
+            (
+                SkipReason::TooManyMatches {
+                    found: 1500,
+                    kept: 1000,
+                },
+                "1500 matches; only the first 1000 are reported (--max-findings)",
+            ),
+        ];
+        for (reason, text) in cases {
+            assert_eq!(reason.to_string(), text);
+            assert_eq!(reason.is_reported(), reason != SkipReason::Symlink);
+        }
+    }
+
+    #[test]
+    fn bytes_for_people() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(64 << 20), "64.0 MiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
+    }
+}
