@@ -502,7 +502,8 @@ fn list_json(w: &mut dyn Write, set: &RuleSet) -> io::Result<()> {
     w.flush()
 }
 
-/// `rules check`: load, lint and run the examples of the given files (or the built-in pack).
+/// `rules check`: reads the given files (or none: the built-in pack), checks them
+/// (`keysnare_matcher::check_rules`) and prints one line per problem, then a summary.
 fn check(files: &[PathBuf]) -> Result<i32> {
     let mut sources = Vec::new();
     for f in files {
@@ -514,13 +515,8 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             }
         }
     }
-    let checking_defaults = sources.is_empty();
-    if checking_defaults {
-        sources = Source::default_pack();
-    }
-    let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
-    let set = match RuleSet::load(&sources) {
-        Ok(set) => Arc::new(set),
+    let checked = match keysnare_matcher::check_rules(sources) {
+        Ok(checked) => checked,
         Err(e) => {
             for d in e.diagnostics() {
                 println!("{}", shown_message(&d.to_string()));
@@ -529,62 +525,20 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             return Ok(EXIT_FINDINGS);
         }
     };
-    let mut diags = set.compile_all();
-    // A configuration's custom rules are a project's own: the pack's documentation bar
-    // (references, two examples...) does not apply to them; their examples, when given,
-    // are checked all the same.
-    let configs: Vec<&str> = sources
-        .iter()
-        .filter(|s| s.is_config())
-        .map(Source::name)
-        .collect();
-    diags.extend(
-        set.lint()
-            .into_iter()
-            .filter(|d| !configs.contains(&d.file.as_str())),
-    );
-    diags.extend(keysnare_matcher::check_examples(&set));
-    // Ids must also be unique against the built-in pack the files will be used with
-    // (a file of the pack itself, checked by path while it is edited, is not a clash).
-    if !checking_defaults && let Ok(defaults) = RuleSet::default_pack() {
-        for r in set.rules() {
-            let file_name = Path::new(&r.origin.file)
-                .file_name()
-                .map(|n| n.to_string_lossy());
-            let clash = defaults.position(&r.id).is_some_and(|i| {
-                let builtin = &defaults.rule(i).origin.file;
-                file_name
-                    .as_deref()
-                    .is_none_or(|n| builtin != &format!("default:{n}"))
-            });
-            if clash {
-                diags.push(keysnare_rules::Diagnostic {
-                    file: r.origin.file.clone(),
-                    line: Some(r.origin.line),
-                    rule_id: Some(r.id.clone()),
-                    message: "id is already used by a built-in rule".to_string(),
-                });
-            }
-        }
-    }
-    diags.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    for d in &diags {
+    for d in &checked.problems {
         println!("{}", shown_message(&d.to_string()));
     }
-    let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
-    let negatives: usize = set.rules().iter().map(|r| r.negative_examples.len()).sum();
-    if diags.is_empty() {
+    if checked.problems.is_empty() {
         println!(
-            "rules check: ok: {} rules in {} files; {examples} examples found, {negatives} negative examples not found",
-            set.len(),
-            names.len()
+            "rules check: ok: {} rules in {} files; {} examples found, {} negative examples not found",
+            checked.rules, checked.files, checked.examples, checked.negative_examples
         );
         Ok(EXIT_CLEAN)
     } else {
         println!(
             "rules check: {} problems in {} rules",
-            diags.len(),
-            set.len()
+            checked.problems.len(),
+            checked.rules
         );
         Ok(EXIT_FINDINGS)
     }

@@ -69,7 +69,7 @@ use regex_automata::util::captures::Captures;
 use keysnare_rules::RuleSet;
 use keysnare_types::{Match, Span};
 
-pub use check::{check_examples, example_bytes};
+pub use check::{RulesCheck, check_examples, check_rules, example_bytes};
 pub use checksum::verify as verify_checksum;
 pub use context::{FileKind, confidence_of};
 pub use decode::{DecodeBudget, MAX_DECODED_PER_BLOB, MAX_DEPTH, MAX_RUN};
