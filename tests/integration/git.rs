@@ -65,7 +65,8 @@ fn full_history_finds_every_hidden_secret_once_with_provenance() {
         row(AWS, "merge.txt", 1, "commit", "Merge branch 'feature'"),
         row(GH, "side.txt", 1, "commit", "side work"),
         row(AWS, "tagged.txt", 1, "commit", "tagged only"),
-        row(GH, "<unreachable>", 1, "unreachable", ""),
+        // Amended away: no ref reaches the commit, the history graph still names it.
+        row(GH, "oops.txt", 1, "commit", "oops"),
     ]
     .into_iter()
     .collect();
@@ -94,6 +95,25 @@ fn full_history_finds_every_hidden_secret_once_with_provenance() {
     assert_eq!(commit["date"], "2023-11-15T00:13:20+00:00");
     assert_eq!(commit["id"].as_str().unwrap().len(), 40);
     assert_eq!(doc["errors"].as_array().unwrap().len(), 0);
+    // The phases of the scan, in order.
+    let phases: Vec<&str> = doc["summary"]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phases,
+        ["enumerate", "blob pass", "graph", "work tree", "provenance", "findings"]
+    );
+    // Only the amended-away commit is unreachable.
+    for f in doc["findings"].as_array().unwrap() {
+        for l in f["locations"].as_array().unwrap() {
+            if l["source"] == "commit" {
+                assert_eq!(l["commit"]["reachable"], l["path"] != "oops.txt", "{l}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -108,7 +128,10 @@ fn text_report_shows_commit_author_date_and_path() {
         text.contains("Ada Fixture <ada@fixture.test> 2023-11-15 add deploy key"),
         "{text}"
     );
-    assert!(text.contains("no branch, tag or stash holds it"), "{text}");
+    assert!(
+        text.contains("oops (unreachable: no branch, tag or stash holds this commit"),
+        "{text}"
+    );
 }
 
 #[test]

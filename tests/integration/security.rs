@@ -9,6 +9,7 @@ fn stable_json(out: &[u8]) -> serde_json::Value {
     let mut doc = json(out);
     if let Some(summary) = doc.get_mut("summary").and_then(|s| s.as_object_mut()) {
         summary.remove("elapsed_ms");
+        summary.remove("phases");
         // How much memory a scan took is not a result (it depends on the threads).
         summary.remove("memory");
     }

@@ -218,7 +218,16 @@ fn scan(args: ScanArgs) -> Result<i32> {
     } else {
         keysnare_report::SarifContext::default()
     };
+    let writing = std::time::Instant::now();
     write_report(format, args.output.as_deref(), &report, &opts, &sarif)?;
+    if args.verbose && !out.stats.phases.is_empty() {
+        let mut phases = out.stats.phases.clone();
+        phases.push(keysnare_types::Phase {
+            name: "report",
+            elapsed: writing.elapsed(),
+        });
+        eprintln!("keysnare: phases: {}", keysnare_types::phases_line(&phases));
+    }
     if !args.quiet {
         eprintln!("{}", keysnare_report::summary_line(&report));
     }
@@ -416,6 +425,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         already_committed: out.stats.already_committed,
         elapsed: out.stats.elapsed,
         memory: Some(out.stats.memory.clone()),
+        phases: out.stats.phases.clone(),
         fingerprint_key: None,
     }
 }

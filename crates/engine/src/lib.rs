@@ -38,7 +38,8 @@ use keysnare_git::{BlobVisitor, ReadOptions, Repository};
 use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
 use keysnare_types::{
-    BlobId, CommitInfo, Finding, FingerprintKey, MemoryGate, MemoryUse, Progress, Provenance,
+    BlobId, CommitInfo, Finding, FingerprintKey, MemoryGate, MemoryUse, Phase, Phases, Progress,
+    Provenance,
 };
 use keysnare_walk::{Event, Walk};
 
@@ -258,6 +259,8 @@ pub struct Stats {
     pub elapsed: Duration,
     /// The memory plan the scan ran with, and what it used.
     pub memory: MemoryUse,
+    /// How long the phases of a repository scan took, in order.
+    pub phases: Vec<Phase>,
 }
 
 /// What a scan produced.
@@ -566,9 +569,10 @@ pub fn scan_repository(
     };
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let report = match scope {
+    let mut report = match scope {
         GitScope::History { worktree } => {
-            let report = repo.scan_all(&opts, visitor);
+            let mut report = repo.scan_all(&opts, visitor);
+            let mut clock = Phases::start();
             if *worktree && let Some(dir) = repo.work_dir() {
                 let (roots, gate) = (vec![dir.clone()], &budget.gate);
                 let places = Places::History;
@@ -582,8 +586,12 @@ pub fn scan_repository(
                     gate,
                 );
             }
+            clock.end("work tree");
             let wanted = collector.lock().expect("collector").matched();
-            let (first, history_problems) = repo.first_introductions(&wanted);
+            let history = report.history.take();
+            let (first, history_problems) =
+                repo.first_introductions(history.as_ref(), &wanted, cfg.threads);
+            drop(history);
             problems.extend(history_problems);
             let mut c = collector.lock().expect("collector");
             for (blob, (path, commit)) in first {
@@ -595,6 +603,8 @@ pub fn scan_repository(
                     },
                 );
             }
+            clock.end("provenance");
+            report.phases.extend(clock.into_phases());
             report
         }
         GitScope::Range(spec) => {
@@ -687,14 +697,21 @@ pub fn scan_repository(
             ),
         });
     }
-    for p in report.problems.into_iter().chain(problems) {
+    for p in std::mem::take(&mut report.problems)
+        .into_iter()
+        .chain(problems)
+    {
         c.errors.push(ScanError {
             path: Some(p.input),
             message: p.message,
         });
     }
+    let mut clock = Phases::start();
     let mut out = c.finish();
+    clock.end("findings");
     out.warnings = warnings;
+    out.stats.phases = report.phases;
+    out.stats.phases.extend(clock.into_phases());
     Ok(finish(out, start, &budget))
 }
 

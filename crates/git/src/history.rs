@@ -10,7 +10,7 @@ use crate::tree::{self, Subtree};
 use crate::{Problem, Repository, blob_id, commit_info};
 
 /// Every commit reachable from any ref or `HEAD`.
-fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
+pub(crate) fn tips(repo: &gix::Repository, problems: &mut Vec<Problem>) -> Vec<ObjectId> {
     let mut tips = Vec::new();
     if let Ok(id) = repo.head_id() {
         tips.push(id.detach());
@@ -108,8 +108,8 @@ pub(crate) fn commits_parents_first(
         });
     }
     // Kahn's algorithm; of the commits whose parents are all placed, the oldest (commit
-    // date, then walk order) comes next, so the result is deterministic and unrelated
-    // branches interleave by date.
+    // date, then id) comes next, so the result is deterministic and unrelated branches
+    // interleave by date. The history graph orders commits the same way.
     let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let mut pending = vec![0usize; ids.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
@@ -121,18 +121,18 @@ pub(crate) fn commits_parents_first(
             }
         }
     }
-    let key = |i: usize| std::cmp::Reverse((times[i], std::cmp::Reverse(i)));
+    let key = |i: usize| std::cmp::Reverse((times[i], ids[i]));
     let mut ready: std::collections::BinaryHeap<_> = (0..ids.len())
         .filter(|&i| pending[i] == 0)
-        .map(key)
+        .map(|i| (key(i), i))
         .collect();
     let mut order = Vec::with_capacity(ids.len());
-    while let Some(std::cmp::Reverse((_, std::cmp::Reverse(i)))) = ready.pop() {
+    while let Some((_, i)) = ready.pop() {
         order.push(ids[i]);
         for &c in &children[i] {
             pending[c] -= 1;
             if pending[c] == 0 {
-                ready.push(key(c));
+                ready.push((key(c), c));
             }
         }
     }

@@ -13,11 +13,13 @@
 //!   `^A B`, as `git rev-list` reads them) introduced.
 //! - [`Repository::staged`]: the staged blobs that differ from `HEAD`.
 //! - [`Repository::first_introductions`]: for matched blobs only, the first commit that
-//!   holds each at some path.
+//!   holds each at some path: a query on the [`History`] graph that
+//!   [`Repository::scan_all`] records from the objects it reads anyway.
 //! - [`hooks_dir`]: the folder git runs the repository's hooks from (`core.hooksPath`, or
 //!   the common git directory's `hooks`).
 #![deny(missing_docs)]
 
+mod graph;
 mod history;
 mod hooks;
 mod odb;
@@ -81,8 +83,38 @@ pub struct Problem {
     pub message: String,
 }
 
+/// The history graph of an object database: its commits (tree, parents, committer time)
+/// and trees (entries as object numbers), recorded by [`Repository::scan_all`].
+pub struct History(graph::Graph);
+
+impl History {
+    /// Commits recorded.
+    pub fn commits(&self) -> usize {
+        self.0.commit_count()
+    }
+
+    /// Tree entries recorded.
+    pub fn tree_entries(&self) -> usize {
+        self.0.edge_count()
+    }
+
+    /// Bytes the graph holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.0.heap_bytes()
+    }
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("commits", &self.commits())
+            .field("tree_entries", &self.tree_entries())
+            .finish()
+    }
+}
+
 /// What reading blobs produced besides the blobs themselves.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct ScanReport {
     /// Objects looked at (all kinds).
     pub objects: u64,
@@ -100,6 +132,11 @@ pub struct ScanReport {
     pub missing: Vec<BlobId>,
     /// Problems, each once.
     pub problems: Vec<Problem>,
+    /// The history graph, recorded by full scans ([`Repository::scan_all`]) of a database
+    /// of at most a billion objects.
+    pub history: Option<History>,
+    /// How long the phases of a full scan took (`enumerate`, `blob pass`, `graph`).
+    pub phases: Vec<keysnare_types::Phase>,
 }
 
 /// Receives blobs. Cloned once per worker thread.
@@ -360,16 +397,33 @@ impl Repository {
     }
 
     /// For each of `wanted`, the first commit (parents before children) whose tree holds it,
-    /// and the path there. Blobs no commit reachable from a ref or `HEAD` holds are absent
-    /// from the result.
+    /// and the path there. Commits that a ref or `HEAD` reaches come first; then the others
+    /// (amended or rebased away, dropped stashes), whose [`CommitInfo::reachable`] is false.
+    /// Blobs no commit holds are absent from the result.
+    ///
+    /// With the `history` that [`Repository::scan_all`] recorded, this is a walk of that
+    /// graph in memory; without it (a database too large to number), commits and trees are
+    /// read again from the database and only reachable commits are looked at. Paths and
+    /// commit details are read back on `threads` threads (0: one per core).
     pub fn first_introductions(
         &self,
+        history: Option<&History>,
         wanted: &std::collections::HashSet<BlobId>,
+        threads: usize,
     ) -> (
         std::collections::HashMap<BlobId, (BString, CommitInfo)>,
         Vec<Problem>,
     ) {
-        history::first_introductions(self, wanted)
+        match history {
+            Some(History(graph)) => {
+                let mut problems = Vec::new();
+                let tips = graph.tips(&self.thread_local(), &mut problems);
+                let (found, more) = graph.first_introductions(self, &tips, wanted, threads);
+                problems.extend(more);
+                (found, problems)
+            }
+            None => history::first_introductions(self, wanted),
+        }
     }
 }
 
@@ -440,6 +494,7 @@ pub(crate) fn commit_info(commit: &gix::Commit<'_>, order: u64) -> CommitInfo {
         offset,
         summary,
         order,
+        reachable: true,
     }
 }
 

@@ -7,9 +7,9 @@ use gix::objs::Find as _;
 use gix::odb::pack;
 use rayon::prelude::*;
 
-use keysnare_types::{BlobId, MemoryGate, Permit, Progress};
+use keysnare_types::{BlobId, MemoryGate, Permit, Phases, Progress};
 
-use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, oid};
+use crate::{BlobVisitor, Problem, Repository, ScanReport, blob_id, graph, oid};
 
 /// Objects above this size are never inflated by the delta-tree pass, whatever the size cap:
 /// a pack holding one aborts that pass and is finished object by object, where blobs over
@@ -109,6 +109,7 @@ pub(crate) fn scan_all<V: BlobVisitor>(
     opts: &Options<'_>,
     visitor: V,
 ) -> ScanReport {
+    let mut phases = Phases::start();
     let report = Shared::default();
     let hash = repo.inner.to_thread_local().object_hash();
     let objects = repo.objects_dir();
@@ -136,17 +137,33 @@ pub(crate) fn scan_all<V: BlobVisitor>(
     if let Some(p) = opts.progress {
         p.add_total(loose.len() as u64);
     }
+    // Every object the database lists, numbered for the history graph.
+    let mut all: Vec<gix::ObjectId> = Vec::new();
+    for (_, idx) in &packs {
+        all.extend(idx.iter().map(|e| e.oid));
+    }
+    all.extend(loose.iter().copied());
+    let recorder = graph::Ids::new(all).map(graph::Recorder::new);
+    let report = Shared {
+        graph: recorder,
+        ..report
+    };
+    phases.end("enumerate");
 
     for (idx_path, idx) in &packs {
         scan_pack(repo, idx_path, idx, opts, visitor.clone(), &report);
     }
     let batch = Batch {
         what: "loose object",
-        track_trees: true,
+        record_graph: true,
         suspects: &HashSet::new(),
     };
     read_by_id(repo, &loose, &batch, opts, visitor, &report);
-    report.into_report()
+    phases.end("blob pass");
+    let mut out = report.into_report();
+    phases.end("graph");
+    out.phases = phases.into_phases();
+    out
 }
 
 /// Totals shared by the workers of one scan.
@@ -159,11 +176,8 @@ pub(crate) struct Shared {
     /// Blobs larger than the memory gate lets one worker hold, with their size.
     pub over_budget: std::sync::Mutex<Vec<(BlobId, u64)>>,
     pub problems: std::sync::Mutex<Vec<Problem>>,
-    /// Every blob met in the object database (with repeats).
-    pub present: std::sync::Mutex<Vec<BlobId>>,
-    /// Every blob a tree refers to, each once (trees repeat the same blobs over and over).
-    /// The standard, randomly keyed hasher: ids are chosen by whoever wrote the repository.
-    pub referenced: std::sync::Mutex<HashSet<BlobId>>,
+    /// The history graph being recorded (full scans of a database that can be numbered).
+    pub graph: Option<graph::Recorder>,
 }
 
 impl Shared {
@@ -171,22 +185,23 @@ impl Shared {
         self.problems.lock().expect("problems").push(p);
     }
 
+    /// A recorder of the history graph for one worker, when the scan records one.
+    fn local(&self) -> Option<graph::Local<'_>> {
+        self.graph.as_ref().map(graph::Recorder::local)
+    }
+
     pub fn into_report(self) -> ScanReport {
         let mut oversized = self.oversized.into_inner().expect("oversized");
         oversized.sort();
         let mut over_budget = self.over_budget.into_inner().expect("over budget");
         over_budget.sort();
-        let mut present = self.present.into_inner().expect("present");
-        present.sort_unstable();
-        present.dedup();
-        let mut missing: Vec<BlobId> = self
-            .referenced
-            .into_inner()
-            .expect("referenced")
-            .into_iter()
-            .collect();
-        missing.sort_unstable();
-        missing.retain(|id| present.binary_search(id).is_err());
+        let (history, missing) = match self.graph {
+            Some(recorder) => {
+                let (graph, missing) = recorder.finish();
+                (Some(crate::History(graph)), missing)
+            }
+            None => (None, Vec::new()),
+        };
         ScanReport {
             missing,
             objects: self.objects.into_inner(),
@@ -195,19 +210,8 @@ impl Shared {
             oversized,
             over_budget,
             problems: self.problems.into_inner().expect("problems"),
-        }
-    }
-
-    /// Records the blobs that tree `data` refers to.
-    fn tree(&self, data: &[u8]) {
-        let mut ids = Vec::new();
-        for entry in gix::objs::TreeRefIter::from_bytes(data, gix::hash::Kind::Sha1).flatten() {
-            if entry.mode.is_blob() {
-                ids.push(blob_id(entry.oid));
-            }
-        }
-        if !ids.is_empty() {
-            self.referenced.lock().expect("referenced").extend(ids);
+            history,
+            phases: Vec::new(),
         }
     }
 
@@ -268,6 +272,7 @@ fn scan_pack<V: BlobVisitor>(
     let progress = opts.progress;
     let result = {
         let mut visitor = visitor.clone();
+        let mut graph = report.local();
         idx.traverse_with_index(
             &data,
             move |kind,
@@ -284,25 +289,23 @@ fn scan_pack<V: BlobVisitor>(
                         .lock()
                         .expect("damaged")
                         .push((entry.pack_offset, entry.oid));
-                    // Reported below. The blob is there, only unreadable; it is not claimed,
+                    // Reported below. A blob is there, only unreadable; it is not claimed,
                     // so an intact copy (a work-tree file) is still scanned.
-                    if kind == gix::objs::Kind::Blob {
-                        report
-                            .present
-                            .lock()
-                            .expect("present")
-                            .push(blob_id(&entry.oid));
+                    return Ok(());
+                }
+                match (kind, &mut graph) {
+                    (gix::objs::Kind::Blob, _) => {}
+                    (gix::objs::Kind::Tree, Some(g)) => {
+                        g.tree(&entry.oid, bytes);
+                        return Ok(());
                     }
-                    return Ok(());
-                }
-                if kind == gix::objs::Kind::Tree {
-                    report.tree(bytes);
-                }
-                if kind != gix::objs::Kind::Blob {
-                    return Ok(());
+                    (gix::objs::Kind::Commit, Some(g)) => {
+                        g.commit(&entry.oid, bytes);
+                        return Ok(());
+                    }
+                    _ => return Ok(()),
                 }
                 let id = blob_id(&entry.oid);
-                report.present.lock().expect("present").push(id);
                 let v = &mut visitor;
                 if !v.claim(&id) {
                     return Ok(());
@@ -423,7 +426,7 @@ fn read_pack_entries<V: BlobVisitor>(
     let name = format!("pack {}", pack_path.display());
     let batch = Batch {
         what: &name,
-        track_trees: true,
+        record_graph: true,
         suspects,
     };
     read_by_id(repo, &ids, &batch, opts, visitor, report);
@@ -433,8 +436,8 @@ fn read_pack_entries<V: BlobVisitor>(
 struct Batch<'a> {
     /// Names the batch in problems.
     what: &'a str,
-    /// Whether trees are read to find the blobs they refer to.
-    track_trees: bool,
+    /// Whether trees and commits are read for the history graph (when the scan records one).
+    record_graph: bool,
     /// Objects to check against their id once read (see [`crc_mismatches`]).
     suspects: &'a HashSet<gix::ObjectId>,
 }
@@ -455,7 +458,7 @@ fn read_by_id<V: BlobVisitor>(
     }
     let Batch {
         what,
-        track_trees,
+        record_graph,
         suspects,
     } = *batch;
     let failed = AtomicU64::new(0);
@@ -471,8 +474,11 @@ fn read_by_id<V: BlobVisitor>(
     let pool = crate::pool(opts.threads);
     pool.install(|| {
         ids.par_chunks(256).for_each_init(
-            || (repo.thread_local(), visitor.clone(), Vec::new()),
-            |(repo, v, buf), chunk| {
+            || {
+                let graph = if record_graph { report.local() } else { None };
+                (repo.thread_local(), visitor.clone(), Vec::new(), graph)
+            },
+            |(repo, v, buf, graph), chunk| {
                 for id in chunk {
                     report.objects.fetch_add(1, Ordering::Relaxed);
                     let header = match repo.try_find_header(*id) {
@@ -486,14 +492,17 @@ fn read_by_id<V: BlobVisitor>(
                     if let Some(p) = opts.progress {
                         p.advance(1, header.size());
                     }
-                    if header.kind() == gix::objs::Kind::Tree && track_trees {
+                    let kind = header.kind();
+                    if let Some(graph) = graph.as_mut()
+                        && matches!(kind, gix::objs::Kind::Tree | gix::objs::Kind::Commit)
+                    {
                         let _permit = match opts.permit(header.size()) {
                             Ok(p) => p,
                             Err(cap) => {
                                 fail(
                                     id,
                                     &format!(
-                                        "a tree of {} bytes, more than the {cap} bytes the memory budget lets one worker hold",
+                                        "a {kind} of {} bytes, more than the {cap} bytes the memory budget lets one worker hold",
                                         header.size()
                                     ),
                                 );
@@ -507,7 +516,8 @@ fn read_by_id<V: BlobVisitor>(
                             {
                                 fail(id, &"damaged: its content does not match its id");
                             }
-                            Ok(Some(_)) => report.tree(buf),
+                            Ok(Some(_)) if kind == gix::objs::Kind::Tree => graph.tree(id, buf),
+                            Ok(Some(_)) => graph.commit(id, buf),
                             Ok(None) => {}
                             Err(e) => {
                                 fail(id, &e);
@@ -519,7 +529,6 @@ fn read_by_id<V: BlobVisitor>(
                         continue;
                     }
                     let bid = blob_id(id);
-                    report.present.lock().expect("present").push(bid);
                     if !v.claim(&bid) {
                         continue;
                     }
@@ -582,7 +591,7 @@ pub(crate) fn read_blobs<V: BlobVisitor>(
     }
     let batch = Batch {
         what: "blob",
-        track_trees: false,
+        record_graph: false,
         suspects: &HashSet::new(),
     };
     read_by_id(repo, &ids, &batch, opts, visitor, &report);

@@ -19,6 +19,8 @@ struct JsonCommit {
     author_email: String,
     date: String,
     summary: String,
+    /// False for a commit no ref reaches (amended or rebased away, a dropped stash).
+    reachable: bool,
 }
 
 #[derive(Serialize)]
@@ -108,8 +110,17 @@ struct JsonSummary {
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
     memory: Option<serde_json::Value>,
+    /// Repository scans: each phase's wall time, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    phases: Vec<JsonPhase>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint_key: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonPhase {
+    phase: &'static str,
+    elapsed_ms: u128,
 }
 
 #[derive(Serialize)]
@@ -149,6 +160,7 @@ fn location(f: &Finding, loc: &Location, opts: &Options) -> JsonLocation {
             author_email: c.author_email.to_str_lossy().into_owned(),
             date: crate::format_date(c.time, c.offset),
             summary: c.summary.to_str_lossy().into_owned(),
+            reachable: c.reachable,
         }),
         encoding: loc.encoding.clone(),
         path: path_of(loc),
@@ -227,6 +239,14 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
             memory: s.memory.as_ref().map(memory_json),
+            phases: s
+                .phases
+                .iter()
+                .map(|p| JsonPhase {
+                    phase: p.name,
+                    elapsed_ms: p.elapsed.as_millis(),
+                })
+                .collect(),
             fingerprint_key: s.fingerprint_key.clone(),
         },
         skipped: s

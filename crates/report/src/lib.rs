@@ -58,6 +58,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// The memory plan and what the scan used.
     pub memory: Option<keysnare_types::MemoryUse>,
+    /// How long the phases of a repository scan took, in order (empty for other scans).
+    pub phases: Vec<keysnare_types::Phase>,
     /// Where the fingerprint key came from: `environment`, `project`, or `none` (unkeyed).
     pub fingerprint_key: Option<String>,
 }

@@ -226,6 +226,9 @@ fn location(
         props.insert("authorEmail".into(), json!(c.author_email.to_str_lossy()));
         props.insert("date".into(), json!(format_date(c.time, c.offset)));
         props.insert("commitSummary".into(), json!(c.summary.to_str_lossy()));
+        if !c.reachable {
+            props.insert("commitReachable".into(), json!(false));
+        }
     }
     props.insert("source".into(), json!(source_name(&loc.provenance)));
     if let Some(enc) = &loc.encoding {
@@ -276,10 +279,15 @@ fn source_name(p: &Provenance) -> &'static str {
 fn message(rule: &Rule, primary: &Location) -> String {
     let origin = match &primary.provenance {
         Provenance::Commit { commit, .. } => format!(
-            " It was introduced by commit {} ({}, {}).",
+            " It was introduced by commit {} ({}, {}){}.",
             &commit.id[..commit.id.len().min(12)],
             commit.author_name.to_str_lossy(),
-            &format_date(commit.time, commit.offset)[..10]
+            &format_date(commit.time, commit.offset)[..10],
+            if commit.reachable {
+                ""
+            } else {
+                ", which no branch or tag holds any more"
+            }
         ),
         Provenance::Staged { .. } => " It is staged for the next commit.".to_string(),
         _ => String::new(),

@@ -326,12 +326,17 @@ pub fn human_bytes(n: u64) -> String {
 /// A commit on one line: short id, author, date and summary.
 fn commit_line(commit: &keysnare_types::CommitInfo) -> String {
     format!(
-        "{} {} <{}> {} {}",
+        "{} {} <{}> {} {}{}",
         &commit.id[..commit.id.len().min(10)],
         escape_control(&commit.author_name.to_str_lossy()),
         escape_control(&commit.author_email.to_str_lossy()),
         &crate::format_date(commit.time, commit.offset)[..10],
         escape_control(&commit.summary.to_str_lossy()),
+        if commit.reachable {
+            ""
+        } else {
+            " (unreachable: no branch, tag or stash holds this commit; amended, rebased or dropped)"
+        }
     )
 }
 

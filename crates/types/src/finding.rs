@@ -230,6 +230,10 @@ pub struct CommitInfo {
     /// Where the commit comes in the scan's walk of history, parents before children: of
     /// two commits that hold a secret, the one with the smaller number brought it in first.
     pub order: u64,
+    /// Whether a ref (a branch, a tag, `HEAD`, a stash) reaches the commit; false for
+    /// commits amended or rebased away and dropped stashes, which the object database
+    /// keeps until git collects them.
+    pub reachable: bool,
 }
 
 /// Where a blob came from.

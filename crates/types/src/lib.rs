@@ -27,6 +27,7 @@ mod escape;
 mod finding;
 mod id;
 mod memory;
+mod phase;
 mod progress;
 mod skip;
 
@@ -37,6 +38,7 @@ pub use finding::{
 };
 pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
+pub use phase::{Phase, Phases, phases_line};
 pub use progress::Progress;
 pub use skip::{SkipReason, human_bytes};
 
