@@ -104,7 +104,15 @@ fn full_history_finds_every_hidden_secret_once_with_provenance() {
         .collect();
     assert_eq!(
         phases,
-        ["enumerate", "blob pass", "graph", "work tree", "provenance", "findings"]
+        [
+            "enumerate",
+            "blob pass",
+            "graph",
+            "work tree",
+            "file rules",
+            "provenance",
+            "findings"
+        ]
     );
     // Only the amended-away commit is unreachable.
     for f in doc["findings"].as_array().unwrap() {
@@ -1070,4 +1078,63 @@ fn objects_behind_alternates_are_scanned() {
         [row(AWS, "deploy.env", 1, "commit", "deploy key")].into(),
         "{doc}"
     );
+}
+
+#[test]
+fn file_rules_read_history_blobs_by_their_paths_in_the_graph() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    std::fs::create_dir_all(dir.join("config/credentials")).unwrap();
+    std::fs::create_dir_all(dir.join("db")).unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    let master = example_of("generic.rails-master-key-file", 1, false);
+    let staging = example_of("generic.rails-master-key-file", 0, false);
+    let pgpass = example_of("store.pgpass", 0, false);
+    std::fs::write(dir.join("config/master.key"), &master).unwrap();
+    std::fs::write(dir.join("config/credentials/staging.key"), &staging).unwrap();
+    std::fs::write(dir.join("db/.pgpass"), &pgpass).unwrap();
+    // The same 32 hex digits in a file no rule reads by path: not a key file.
+    std::fs::write(
+        dir.join("docs/checksum.txt"),
+        b"0123456789abcdef0123456789abcdef\n",
+    )
+    .unwrap();
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "add keys"]);
+    // Deleted from the tree and the work tree: only history holds them.
+    git(&dir, &["rm", "-q", "-r", "config", "db"]);
+    git(&dir, &["commit", "-q", "-m", "remove keys"]);
+
+    let (code, doc, rows) = scan(&dir, &[]);
+    assert_eq!(code, 1, "{doc}");
+    let expected: BTreeSet<Row> = [
+        row(
+            "generic.rails-master-key-file",
+            "config/master.key",
+            1,
+            "commit",
+            "add keys",
+        ),
+        row(
+            "generic.rails-master-key-file",
+            "config/credentials/staging.key",
+            1,
+            "commit",
+            "add keys",
+        ),
+        // The pattern rule outranks the .pgpass parser on the same secret.
+        row(
+            "generic.pgpass-password",
+            "db/.pgpass",
+            1,
+            "commit",
+            "add keys",
+        ),
+    ]
+    .into();
+    assert_eq!(rows, expected, "{doc}");
+    // A range over the adding commit agrees.
+    let (_, _, range_rows) = scan(&dir, &["--range", "HEAD~1^!"]);
+    assert_eq!(range_rows, expected);
 }

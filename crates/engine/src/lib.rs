@@ -493,18 +493,22 @@ struct GitVisitor<'a> {
     collector: &'a Mutex<Collector>,
     /// Paths of the blobs of a range or the index, for the rules that read files by path.
     paths: Option<Arc<HashMap<BlobId, Vec<BString>>>>,
+    /// Blobs scanned once already, read again with their paths: not claimed or counted.
+    rescan: bool,
 }
 
 impl BlobVisitor for GitVisitor<'_> {
     fn claim(&mut self, id: &BlobId) -> bool {
-        self.collector.lock().expect("collector").claim(*id)
+        self.rescan || self.collector.lock().expect("collector").claim(*id)
     }
 
     fn visit(&mut self, id: BlobId, data: &[u8]) {
-        self.collector
-            .lock()
-            .expect("collector")
-            .count_blob(data.len() as u64);
+        if !self.rescan {
+            self.collector
+                .lock()
+                .expect("collector")
+                .count_blob(data.len() as u64);
+        }
         let path = self
             .paths
             .as_ref()
@@ -560,12 +564,25 @@ pub fn scan_repository(
         matcher: matcher_for(cfg),
         collector: &collector,
         paths: None,
+        rescan: false,
+    };
+    // Full scans note the tree entries that the rules reading files whole may want.
+    let file_names = cfg.rules.file_names();
+    let classify = |name: &[u8]| {
+        let c = file_names.classify(name);
+        keysnare_git::FileNameClass {
+            file: c & keysnare_rules::NAME_ANY != 0,
+            file_in_dir: c & keysnare_rules::NAME_IN_DIR != 0,
+            parent: c & keysnare_rules::PARENT != 0,
+        }
     };
     let opts = ReadOptions {
         max_size: cfg.max_file_size,
         threads: cfg.threads,
         progress: cfg.progress.as_deref(),
         memory: Some(&budget.gate),
+        file_names: (full_history && !file_names.is_empty())
+            .then_some(&classify as keysnare_git::ClassifyName<'_>),
     };
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
@@ -587,6 +604,14 @@ pub fn scan_repository(
                 );
             }
             clock.end("work tree");
+            if let Some(history) = &report.history {
+                let rules = &cfg.rules;
+                let is_file = |p: &[u8]| !rules.file_rules_for(p).is_empty();
+                let (files, more) = repo.file_paths(history, &is_file, cfg.threads);
+                problems.extend(more);
+                rescan_files(&repo, &opts, cfg, &collector, files);
+            }
+            clock.end("file rules");
             let wanted = collector.lock().expect("collector").matched();
             let history = report.history.take();
             let (first, history_problems) =
@@ -713,6 +738,38 @@ pub fn scan_repository(
     out.stats.phases = report.phases;
     out.stats.phases.extend(clock.into_phases());
     Ok(finish(out, start, &budget))
+}
+
+/// Scans again, as the files at the paths given, blobs of history that rules reading files
+/// whole want (the blob pass knew no paths): their matches become those of the whole scan.
+fn rescan_files(
+    repo: &Repository,
+    opts: &ReadOptions<'_>,
+    cfg: &ScanConfig,
+    collector: &Mutex<Collector>,
+    files: Vec<(BlobId, BString)>,
+) {
+    if files.is_empty() {
+        return;
+    }
+    let ids: Vec<BlobId> = files.iter().map(|(b, _)| *b).collect();
+    let mut paths: HashMap<BlobId, Vec<BString>> = HashMap::new();
+    for (blob, path) in files {
+        paths.entry(blob).or_default().push(path);
+    }
+    let visitor = GitVisitor {
+        matcher: matcher_for(cfg),
+        collector,
+        paths: Some(Arc::new(paths)),
+        rescan: true,
+    };
+    let quiet = ReadOptions {
+        progress: None,
+        file_names: None,
+        ..*opts
+    };
+    // Sizes and problems were reported by the blob pass already.
+    let _ = repo.read_blobs(&ids, &quiet, visitor);
 }
 
 /// Scans the staged blobs `introduced` and leaves out the secrets that `HEAD`'s version of

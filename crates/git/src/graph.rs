@@ -34,6 +34,9 @@ const NUMBER: u32 = OTHER_EDGE - 1;
 /// The most objects a graph numbers; a larger database is attributed without a graph.
 pub(crate) const MAX_OBJECTS: usize = NUMBER as usize;
 
+/// The most paths looked at for one blob that a file rule may want.
+pub(crate) const MAX_PATHS_PER_BLOB: usize = 16;
+
 /// A chunk of a worker's records is handed over once it holds this many edges.
 const CHUNK_EDGES: usize = 1 << 18;
 
@@ -104,6 +107,10 @@ struct Chunk {
     edges: Vec<u32>,
     commits: Vec<CommitNode>,
     parents: Vec<u32>,
+    /// Trees that appear under a name a file rule's glob wants as a directory.
+    marked: Vec<u32>,
+    /// Blob entries whose name a file rule's glob may match: `(tree, position, class)`.
+    candidates: Vec<(u32, u32, u8)>,
 }
 
 impl Chunk {
@@ -111,6 +118,9 @@ impl Chunk {
         self.trees.is_empty() && self.commits.is_empty()
     }
 }
+
+/// What a path component may be to the file rules' globs (see [`crate::FileNameClass`]).
+pub(crate) type Classify<'a> = crate::ClassifyName<'a>;
 
 /// Takes the trees and commits that the workers of a pass decode.
 pub(crate) struct Recorder {
@@ -130,10 +140,13 @@ impl Recorder {
     }
 
     /// A recorder for one worker; what it records reaches `self` when it is dropped.
-    pub(crate) fn local(&self) -> Local<'_> {
+    /// With `classify`, tree entries that a file rule may want are noted too.
+    pub(crate) fn local<'a>(&'a self, classify: Option<Classify<'a>>) -> Local<'a> {
         Local {
             recorder: self,
             chunk: Chunk::default(),
+            classify,
+            classes: HashMap::new(),
         }
     }
 
@@ -165,7 +178,13 @@ impl Recorder {
         let mut len = vec![0u32; n];
         let mut commits: Vec<CommitNode> = Vec::new();
         let mut parents = Vec::new();
+        let mut marked = vec![false; n];
+        let mut candidates = Vec::new();
         for chunk in chunks {
+            for &t in &chunk.marked {
+                marked[t as usize] = true;
+            }
+            candidates.extend_from_slice(&chunk.candidates);
             let base = edges.len() as u64;
             for &(tree, s, l) in &chunk.trees {
                 start[tree as usize] = base + u64::from(s);
@@ -192,6 +211,8 @@ impl Recorder {
                 edges,
                 commits,
                 parents,
+                marked,
+                candidates,
             },
             missing,
         )
@@ -203,13 +224,19 @@ impl Recorder {
 pub(crate) struct Local<'a> {
     recorder: &'a Recorder,
     chunk: Chunk,
+    classify: Option<Classify<'a>>,
+    /// Classes of the names met so far: tree entries repeat the same names over and over.
+    classes: HashMap<Box<[u8]>, crate::FileNameClass>,
 }
 
 impl Clone for Local<'_> {
     fn clone(&self) -> Self {
-        self.recorder.local()
+        self.recorder.local(self.classify)
     }
 }
+
+/// Names whose class a worker remembers; past that the memo starts over.
+const MAX_REMEMBERED_NAMES: usize = 1 << 16;
 
 impl Drop for Local<'_> {
     fn drop(&mut self) {
@@ -228,6 +255,28 @@ impl Local<'_> {
         let start = chunk.edges.len();
         for entry in gix::objs::TreeRefIter::from_bytes(data, id.kind()).flatten() {
             let found = ids.number(entry.oid);
+            if let (Some(classify), Some(n)) = (self.classify, found) {
+                let name: &[u8] = entry.filename.as_ref();
+                let class = match self.classes.get(name) {
+                    Some(c) => *c,
+                    None => {
+                        if self.classes.len() >= MAX_REMEMBERED_NAMES {
+                            self.classes.clear();
+                        }
+                        let c = classify(name);
+                        self.classes.insert(name.into(), c);
+                        c
+                    }
+                };
+                if entry.mode.is_tree() && class.parent {
+                    chunk.marked.push(n);
+                } else if entry.mode.is_blob() && (class.file || class.file_in_dir) {
+                    let position = (chunk.edges.len() - start) as u32;
+                    chunk
+                        .candidates
+                        .push((number, position, u8::from(class.file)));
+                }
+            }
             let edge = match found {
                 Some(n) if entry.mode.is_tree() => TREE_EDGE | n,
                 Some(n) if entry.mode.is_blob() => n,
@@ -301,6 +350,10 @@ pub(crate) struct Graph {
     /// Sorted by number.
     commits: Vec<CommitNode>,
     parents: Vec<u32>,
+    /// Per object: a tree that appears under a name a file rule's glob wants as a directory.
+    marked: Vec<bool>,
+    /// Blob entries a file rule may want: `(tree, position, 1 when no directory is needed)`.
+    candidates: Vec<(u32, u32, u8)>,
 }
 
 /// Where a walk found a blob: the commit (its index in `Graph::commits`) and the chain of
@@ -577,6 +630,97 @@ impl Graph {
             });
         }
         (out, problems)
+    }
+
+    /// Blobs that the file rules read whole, each with the first path (in the order of
+    /// [`Graph::first_introductions`], each tree under the first path it is met at) that
+    /// `is_file` accepts. Only the entries the pass noted as candidates are looked at, at
+    /// most [`MAX_PATHS_PER_BLOB`] paths each.
+    pub(crate) fn file_paths(
+        &self,
+        repo: &crate::Repository,
+        tips: &[ObjectId],
+        is_file: &(dyn Fn(&[u8]) -> bool + Sync),
+        threads: usize,
+    ) -> Vec<(BlobId, BString)> {
+        let mut wanted: HashMap<u32, Vec<u32>> = HashMap::new();
+        for &(tree, position, anywhere) in &self.candidates {
+            if anywhere == 1 || self.marked[tree as usize] {
+                wanted.entry(tree).or_default().push(position);
+            }
+        }
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let (order, _) = self.order(tips);
+        let mut seen = vec![false; self.ids.len()];
+        let mut tries: HashMap<u32, usize> = HashMap::new();
+        let mut pending: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut enter = |tree: u32, stack: &mut Vec<(u32, u32)>| {
+            if let Some(positions) = wanted.get(&tree) {
+                let prefix: Vec<(u32, u32)> = stack.iter().map(|&(t, n)| (t, n - 1)).collect();
+                let edges = self.tree_edges(tree);
+                for &p in positions {
+                    let Some(&edge) = edges.get(p as usize) else {
+                        continue;
+                    };
+                    let tried = tries.entry(edge & NUMBER).or_default();
+                    if *tried < MAX_PATHS_PER_BLOB {
+                        *tried += 1;
+                        let mut chain = prefix.clone();
+                        chain.push((tree, p));
+                        pending.push((edge & NUMBER, chain));
+                    }
+                }
+            }
+            stack.push((tree, 0));
+        };
+        for &ci in &order {
+            let root = self.commits[ci].tree;
+            if root == u32::MAX || std::mem::replace(&mut seen[root as usize], true) {
+                continue;
+            }
+            stack.clear();
+            enter(root, &mut stack);
+            while let Some(&(tree, next)) = stack.last() {
+                let Some(&edge) = self.tree_edges(tree).get(next as usize) else {
+                    stack.pop();
+                    continue;
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let target = edge & NUMBER;
+                if edge & TREE_EDGE != 0
+                    && edge & OTHER_EDGE == 0
+                    && !std::mem::replace(&mut seen[target as usize], true)
+                {
+                    enter(target, &mut stack);
+                }
+            }
+        }
+        let paths: Vec<Option<BString>> = crate::pool(threads).install(|| {
+            pending
+                .par_iter()
+                .map_init(
+                    || (repo.thread_local(), HashMap::new()),
+                    |(r, names), (_, chain)| self.path(r, chain, names),
+                )
+                .collect()
+        });
+        let mut out: Vec<(BlobId, BString)> = Vec::new();
+        let mut done: HashSet<u32> = HashSet::new();
+        for ((blob, _), path) in pending.iter().zip(paths) {
+            if let Some(path) = path
+                && !done.contains(blob)
+                && is_file(&path)
+            {
+                done.insert(*blob);
+                out.push((blob_id(self.ids.id(*blob)), path));
+            }
+        }
+        out
     }
 
     /// The path that `chain` leads to, from the names of its trees' entries.

@@ -113,6 +113,21 @@ impl std::fmt::Debug for History {
     }
 }
 
+/// What a path component may be to the file rules' globs (rules that read files whole,
+/// chosen by path): a base name that some glob may match anywhere (`file`), a base name
+/// that some glob may match in a named directory (`file_in_dir`), or that directory's name
+/// (`parent`). The history graph notes such tree entries while it is recorded, so that
+/// [`Repository::file_paths`] needs no second read of every tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileNameClass {
+    /// A base name some glob may match wherever it is.
+    pub file: bool,
+    /// A base name some glob may match in a directory of a given name.
+    pub file_in_dir: bool,
+    /// A directory name some glob wants just above its base name.
+    pub parent: bool,
+}
+
 /// What reading blobs produced besides the blobs themselves.
 #[derive(Debug, Default)]
 pub struct ScanReport {
@@ -178,7 +193,7 @@ pub struct Range {
 }
 
 /// Options for reading blobs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct ReadOptions<'a> {
     /// Blobs larger than this are dropped, from their header where possible.
     pub max_size: u64,
@@ -190,6 +205,24 @@ pub struct ReadOptions<'a> {
     /// dropped (listed in [`ScanReport::over_budget`]), and the delta-tree pass inflates no
     /// object larger than it.
     pub memory: Option<&'a MemoryGate>,
+    /// Full scans: what a tree entry's name may be to the rules that read files whole;
+    /// such entries are noted in the history graph for [`Repository::file_paths`].
+    pub file_names: Option<ClassifyName<'a>>,
+}
+
+/// Says what a path component may be to the file rules' globs.
+pub type ClassifyName<'a> = &'a (dyn Fn(&[u8]) -> FileNameClass + Sync);
+
+impl std::fmt::Debug for ReadOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("max_size", &self.max_size)
+            .field("threads", &self.threads)
+            .field("progress", &self.progress)
+            .field("memory", &self.memory)
+            .field("file_names", &self.file_names.is_some())
+            .finish()
+    }
 }
 
 /// An opened repository.
@@ -349,6 +382,7 @@ impl Repository {
                 threads: opts.threads,
                 progress: opts.progress,
                 memory: opts.memory,
+                file_names: opts.file_names,
             },
             visitor,
         )
@@ -369,6 +403,7 @@ impl Repository {
                 threads: opts.threads,
                 progress: opts.progress,
                 memory: opts.memory,
+                file_names: opts.file_names,
             },
             visitor,
         )
@@ -424,6 +459,26 @@ impl Repository {
             }
             None => history::first_introductions(self, wanted),
         }
+    }
+}
+
+impl Repository {
+    /// Blobs that the rules reading files whole (`is_file` says which paths) want, each
+    /// with a path `is_file` accepts, from the `history` that [`Repository::scan_all`]
+    /// recorded with [`ReadOptions::file_names`]. A blob is looked for under at most 16
+    /// paths (each tree under the first path the walk meets it at).
+    pub fn file_paths(
+        &self,
+        history: &History,
+        is_file: &(dyn Fn(&[u8]) -> bool + Sync),
+        threads: usize,
+    ) -> (Vec<(BlobId, BString)>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let tips = history.0.tips(&self.thread_local(), &mut problems);
+        (
+            history.0.file_paths(self, &tips, is_file, threads),
+            problems,
+        )
     }
 }
 

@@ -50,6 +50,7 @@ pub(crate) struct Options<'a> {
     pub threads: usize,
     pub progress: Option<&'a Progress>,
     pub memory: Option<&'a MemoryGate>,
+    pub file_names: Option<graph::Classify<'a>>,
 }
 
 impl<'a> Options<'a> {
@@ -186,8 +187,8 @@ impl Shared {
     }
 
     /// A recorder of the history graph for one worker, when the scan records one.
-    fn local(&self) -> Option<graph::Local<'_>> {
-        self.graph.as_ref().map(graph::Recorder::local)
+    fn local<'a>(&'a self, classify: Option<graph::Classify<'a>>) -> Option<graph::Local<'a>> {
+        self.graph.as_ref().map(|g| g.local(classify))
     }
 
     pub fn into_report(self) -> ScanReport {
@@ -272,7 +273,7 @@ fn scan_pack<V: BlobVisitor>(
     let progress = opts.progress;
     let result = {
         let mut visitor = visitor.clone();
-        let mut graph = report.local();
+        let mut graph = report.local(opts.file_names);
         idx.traverse_with_index(
             &data,
             move |kind,
@@ -475,7 +476,11 @@ fn read_by_id<V: BlobVisitor>(
     pool.install(|| {
         ids.par_chunks(256).for_each_init(
             || {
-                let graph = if record_graph { report.local() } else { None };
+                let graph = if record_graph {
+                    report.local(opts.file_names)
+                } else {
+                    None
+                };
                 (repo.thread_local(), visitor.clone(), Vec::new(), graph)
             },
             |(repo, v, buf, graph), chunk| {

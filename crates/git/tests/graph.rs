@@ -42,6 +42,7 @@ fn opts() -> ReadOptions<'static> {
         threads: 2,
         progress: None,
         memory: None,
+        file_names: None,
     }
 }
 

@@ -27,6 +27,7 @@ mod encoded;
 mod error;
 mod fields;
 mod file;
+mod filenames;
 mod keywords;
 mod prebuilt;
 mod rule;
@@ -39,6 +40,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 pub use encoded::Encoding;
 pub use error::{Diagnostic, Error};
+pub use filenames::{FileNames, NAME_ANY, NAME_IN_DIR, PARENT};
 pub use rule::{MAX_MATCH_LEN, MIN_DERIVED_KEYWORD_LEN, Origin, REGEX_SIZE_LIMIT, Rule};
 
 mod embedded {
@@ -394,6 +396,15 @@ impl RuleSet {
             .copied()
             .filter(|&i| self.rules[i].applies_to_file(path))
             .collect()
+    }
+
+    /// The path components the file rules' globs can match (see [`FileNames`]).
+    pub fn file_names(&self) -> FileNames {
+        FileNames::new(
+            self.file_rules
+                .iter()
+                .flat_map(|&i| self.rules[i].files.iter().map(String::as_str)),
+        )
     }
 
     /// Drops matches below `confidence` (low by default: every match is kept). The rules'
