@@ -68,23 +68,79 @@ impl GoRegex {
         Err("the regex needs too many rewrites".to_string())
     }
 
+    /// Which capture groups hold the secret when gitleaks' `secretGroup` is not set (or
+    /// 0): gitleaks then takes the first group that matched a non-empty text, else the
+    /// whole match.
+    pub fn first_matched(&self) -> Secret {
+        if self.groups == 0 {
+            return Secret::Whole;
+        }
+        if takes_part_always(&self.ast, 1) == Some(true) {
+            // Group 1 is in every match: it comes first whenever it holds something.
+            return Secret::Group(1);
+        }
+        Secret::FirstMatched {
+            whole_last: may_hold_nothing(&self.ast),
+        }
+    }
+
     /// The pattern in Rust syntax: with `bound`, `*`, `+` and `{n,}` become `{0,b}`,
-    /// `{1,b}` and `{n,max(n,b)}`; with `secret`, capture group number `secret` becomes
-    /// `(?P<secret>...)` (another group already named `secret` is renamed
-    /// `gitleaks_secret`).
-    pub fn render(&self, bound: Option<u32>, secret: Option<u32>) -> Rendered {
+    /// `{1,b}` and `{n,max(n,b)}`; with `secret`, the groups that hold the secret are named
+    /// keysnare's secret groups (`secret`, `secret2`...), and other groups with such names
+    /// are renamed `gitleaks_secret`, `gitleaks_secret2`...
+    pub fn render(&self, bound: Option<u32>, secret: Option<Secret>) -> Rendered {
         let mut ast = self.ast.clone();
         let mut bounded = false;
         if let Some(b) = bound {
             bound_repetitions(&mut ast, b, &mut bounded);
         }
-        if let Some(s) = secret {
-            name_secret(&mut ast, s);
+        if let Some(secret) = secret {
+            name_secret(&mut ast, secret);
         }
         let mut text = String::new();
         // Printing into a String cannot fail.
         let _ = Printer::new().print(&ast, &mut text);
+        let groups = u32::try_from(self.groups).unwrap_or(u32::MAX);
+        text = match secret {
+            Some(Secret::Whole) => format!("(?P<secret>{text})"),
+            Some(Secret::FirstMatched { whole_last: true }) => {
+                format!("(?P<{}>{text})", secret_name(groups.saturating_add(1)))
+            }
+            _ => text,
+        };
         Rendered { text, bounded }
+    }
+}
+
+/// Where the converted pattern takes the secret from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Secret {
+    /// The whole match: the pattern is wrapped in `(?P<secret>...)`.
+    Whole,
+    /// Capture group N (1-based), named `secret`.
+    Group(u32),
+    /// gitleaks' choice without `secretGroup`: every group, in the order of their numbers,
+    /// is a secret group (`secret`, `secret2`...), so the first that took part in a match
+    /// holds its secret; with `whole_last`, the whole pattern is wrapped in one more, last
+    /// secret group, for the matches in which no group took part.
+    FirstMatched { whole_last: bool },
+}
+
+/// The name of keysnare's `rank`th secret group: `secret`, `secret2`, `secret3`...
+fn secret_name(rank: u32) -> String {
+    if rank <= 1 {
+        "secret".to_string()
+    } else {
+        format!("secret{rank}")
+    }
+}
+
+/// Whether `name` is one of keysnare's secret group names.
+fn is_secret_name(name: &str) -> bool {
+    match name.strip_prefix("secret") {
+        Some("") => true,
+        Some(n) => !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()),
+        None => false,
     }
 }
 
@@ -260,28 +316,102 @@ fn bound_repetitions(node: &mut Ast, bound: u32, bounded: &mut bool) {
     }
 }
 
-fn name_secret(node: &mut Ast, secret: u32) {
+/// Whether capture group `index` takes part in every match of `node`: `None` when it is
+/// not in `node`.
+fn takes_part_always(node: &Ast, index: u32) -> Option<bool> {
+    match node {
+        Ast::Group(g) => match g.capture_index() {
+            Some(i) if i == index => Some(true),
+            _ => takes_part_always(&g.ast, index),
+        },
+        Ast::Concat(c) => c.asts.iter().find_map(|x| takes_part_always(x, index)),
+        // Another branch can match without it.
+        Ast::Alternation(a) => a
+            .asts
+            .iter()
+            .find_map(|x| takes_part_always(x, index))
+            .map(|_| false),
+        Ast::Repetition(r) => {
+            takes_part_always(&r.ast, index).map(|always| always && repetition_min(&r.op) > 0)
+        }
+        _ => None,
+    }
+}
+
+fn repetition_min(op: &ast::RepetitionOp) -> u32 {
+    match op.kind {
+        RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => 0,
+        RepetitionKind::OneOrMore => 1,
+        RepetitionKind::Range(
+            RepetitionRange::Exactly(n)
+            | RepetitionRange::AtLeast(n)
+            | RepetitionRange::Bounded(n, _),
+        ) => n,
+    }
+}
+
+/// Whether some match of `node` can be empty.
+fn may_be_empty(node: &Ast) -> bool {
+    match node {
+        Ast::Empty(_) | Ast::Flags(_) | Ast::Assertion(_) => true,
+        Ast::Literal(_)
+        | Ast::Dot(_)
+        | Ast::ClassUnicode(_)
+        | Ast::ClassPerl(_)
+        | Ast::ClassBracketed(_) => false,
+        Ast::Group(g) => may_be_empty(&g.ast),
+        Ast::Repetition(r) => repetition_min(&r.op) == 0 || may_be_empty(&r.ast),
+        Ast::Alternation(a) => a.asts.iter().any(may_be_empty),
+        Ast::Concat(c) => c.asts.iter().all(may_be_empty),
+    }
+}
+
+/// Whether some match of `node` holds no capture group that matched a non-empty text (for
+/// gitleaks, such a match's secret is the whole match).
+fn may_hold_nothing(node: &Ast) -> bool {
+    match node {
+        Ast::Group(g) if g.capture_index().is_some() => may_be_empty(&g.ast),
+        Ast::Group(g) => may_hold_nothing(&g.ast),
+        Ast::Repetition(r) => repetition_min(&r.op) == 0 || may_hold_nothing(&r.ast),
+        Ast::Alternation(a) => a.asts.iter().any(may_hold_nothing),
+        Ast::Concat(c) => c.asts.iter().all(may_hold_nothing),
+        _ => true,
+    }
+}
+
+fn name_secret(node: &mut Ast, secret: Secret) {
     match node {
         Ast::Group(g) => {
-            match &mut g.kind {
-                GroupKind::CaptureIndex(i) if *i == secret => {
-                    g.kind = GroupKind::CaptureName {
-                        starts_with_p: true,
-                        name: capture_name("secret", secret, g.span),
-                    };
-                }
-                GroupKind::CaptureName {
-                    name,
-                    starts_with_p,
-                } => {
-                    if name.index == secret {
-                        name.name = "secret".to_string();
+            if let Some(index) = g.capture_index() {
+                let rank = match secret {
+                    Secret::Group(s) => (index == s).then_some(1),
+                    Secret::FirstMatched { .. } => Some(index),
+                    Secret::Whole => None,
+                };
+                match (&mut g.kind, rank) {
+                    (
+                        GroupKind::CaptureName {
+                            name,
+                            starts_with_p,
+                        },
+                        Some(rank),
+                    ) => {
+                        name.name = secret_name(rank);
                         *starts_with_p = true;
-                    } else if name.name == "secret" {
-                        name.name = "gitleaks_secret".to_string();
                     }
+                    (kind, Some(rank)) => {
+                        *kind = GroupKind::CaptureName {
+                            starts_with_p: true,
+                            name: capture_name(&secret_name(rank), index, g.span),
+                        };
+                    }
+                    // A group of the gitleaks regex with one of keysnare's secret names
+                    // that does not hold the secret here.
+                    (GroupKind::CaptureName { name, .. }, None) if is_secret_name(&name.name) => {
+                        name.name = format!("gitleaks_{}", name.name);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
             name_secret(&mut g.ast, secret);
         }
@@ -336,16 +466,72 @@ mod tests {
 
     #[test]
     fn secret_group_is_named() {
-        let g = GoRegex::parse(r"(a)(?P<secret>b)(?:c)(?<d>e)").unwrap();
-        assert_eq!(g.groups, 3);
+        let g = GoRegex::parse(r"(a)(?P<secret>b)(?:c)(?<d>e)(?P<secret2>f)").unwrap();
+        assert_eq!(g.groups, 4);
         assert_eq!(
-            g.render(None, Some(3)).text,
-            r"(a)(?P<gitleaks_secret>b)(?:c)(?P<secret>e)"
+            g.render(None, Some(Secret::Group(3))).text,
+            r"(a)(?P<gitleaks_secret>b)(?:c)(?P<secret>e)(?P<gitleaks_secret2>f)"
         );
         assert_eq!(
-            g.render(None, Some(1)).text,
-            r"(?P<secret>a)(?P<gitleaks_secret>b)(?:c)(?<d>e)"
+            g.render(None, Some(Secret::Group(1))).text,
+            r"(?P<secret>a)(?P<gitleaks_secret>b)(?:c)(?<d>e)(?P<gitleaks_secret2>f)"
         );
+        assert_eq!(
+            GoRegex::parse("a.c")
+                .unwrap()
+                .render(None, Some(Secret::Whole))
+                .text,
+            "(?P<secret>a.c)"
+        );
+    }
+
+    fn first_matched(go: &str) -> (Secret, String) {
+        let g = GoRegex::parse(go).unwrap();
+        let secret = g.first_matched();
+        (secret, g.render(None, Some(secret)).text)
+    }
+
+    #[test]
+    fn without_secret_group_the_first_group_that_matched_holds_the_secret() {
+        // No group: the whole match.
+        assert_eq!(first_matched("k=[a-z]{8}").0, Secret::Whole);
+        // Group 1 takes part in every match: it alone (gitleaks never looks further).
+        for go in [r"k=(a{8})(b)?", r"(?:x|y)=((a)|(b))", r"k(?:=(a{8})){2}"] {
+            assert_eq!(first_matched(go).0, Secret::Group(1), "{go}");
+        }
+        // Groups in different alternatives: each is a secret group, in order.
+        assert_eq!(
+            first_matched(r"k=([a-z]{8})|\b(ATT[A-Z]{8})"),
+            (
+                Secret::FirstMatched { whole_last: false },
+                r"k=(?P<secret>[a-z]{8})|\b(?P<secret2>ATT[A-Z]{8})".to_string()
+            )
+        );
+        // Named groups are renamed too.
+        assert_eq!(
+            first_matched(r"(?:x(?P<v>a)|y(?P<secret>b))c").1,
+            r"(?:x(?P<secret>a)|y(?P<secret2>b))c"
+        );
+        // An optional group or an alternative without a group: some matches hold no group,
+        // and gitleaks then reports the whole match, the last secret group here.
+        for (go, rust) in [
+            (r"k=(a{8})?b", r"(?P<secret2>k=(?P<secret>a{8})?b)"),
+            (
+                r"k=(a{8})|tok_b{8}",
+                r"(?P<secret2>k=(?P<secret>a{8})|tok_b{8})",
+            ),
+            (r"((?:a|b){8})|c", r"(?P<secret2>(?P<secret>(?:a|b){8})|c)"),
+            (
+                r"k=(a{0,8})|(b)",
+                r"(?P<secret3>k=(?P<secret>a{0,8})|(?P<secret2>b))",
+            ),
+        ] {
+            assert_eq!(
+                first_matched(go),
+                (Secret::FirstMatched { whole_last: true }, rust.to_string()),
+                "{go}"
+            );
+        }
     }
 
     #[test]
@@ -362,7 +548,10 @@ mod tests {
             "{",
             "é{",
         ] {
-            let _ = GoRegex::parse(s).map(|g| g.render(Some(16), Some(1)));
+            let _ = GoRegex::parse(s).map(|g| {
+                g.render(Some(16), Some(Secret::Group(1)));
+                g.render(Some(16), Some(g.first_matched()));
+            });
         }
         let deep = "(".repeat(10_000);
         assert!(GoRegex::parse(&deep).is_err());

@@ -35,7 +35,7 @@ use toml::{Table, Value};
 
 use keysnare_rules::{RuleSet, Source};
 
-use goregex::GoRegex;
+use goregex::{GoRegex, Secret};
 use paths::PathPatterns;
 
 /// The result of an import.
@@ -737,8 +737,8 @@ pub(crate) struct Draft {
     pub provider: String,
     /// The parsed gitleaks regex (`None` for a probe rule written with its pattern).
     regex: Option<GoRegex>,
-    /// The capture group made `(?P<secret>...)`; 0 to wrap the whole pattern.
-    secret_group: u32,
+    /// The capture groups that hold the secret.
+    secret: Secret,
     pub pattern: String,
     /// The repetition bound used, when unbounded repetitions were replaced.
     bound: Option<u32>,
@@ -760,13 +760,8 @@ impl Draft {
         let Some(regex) = &self.regex else {
             return;
         };
-        let secret = (self.secret_group > 0).then_some(self.secret_group);
-        let r = regex.render(Some(bound), secret);
-        self.pattern = if self.secret_group == 0 {
-            format!("(?P<secret>{})", r.text)
-        } else {
-            r.text
-        };
+        let r = regex.render(Some(bound), Some(self.secret));
+        self.pattern = r.text;
         self.bound = r.bounded.then_some(bound);
     }
 }
@@ -859,13 +854,14 @@ fn convert_rule(n: usize, t: &Table, w: &mut Warnings) -> Option<Draft> {
         }
     };
     let groups = u32::try_from(parsed.groups).unwrap_or(u32::MAX);
-    let secret_group = match t.get("secretGroup") {
-        None => u32::from(groups > 0),
-        Some(Value::Integer(g)) if *g >= 0 => {
+    let secret = match t.get("secretGroup") {
+        // gitleaks reads 0 as not set.
+        None | Some(Value::Integer(0)) => parsed.first_matched(),
+        Some(Value::Integer(g)) if *g > 0 => {
             let g = u32::try_from(*g).unwrap_or(u32::MAX);
             if groups == 0 {
                 // gitleaks takes the whole match when the regex has no group.
-                0
+                Secret::Whole
             } else if g > groups {
                 w.push(
                     ctx,
@@ -875,7 +871,7 @@ fn convert_rule(n: usize, t: &Table, w: &mut Warnings) -> Option<Draft> {
                 );
                 return None;
             } else {
-                g.max(1)
+                Secret::Group(g)
             }
         }
         Some(other) => {
@@ -933,7 +929,7 @@ fn convert_rule(n: usize, t: &Table, w: &mut Warnings) -> Option<Draft> {
         id: String::new(),
         provider,
         regex: Some(parsed),
-        secret_group,
+        secret,
         pattern: String::new(),
         bound: None,
         keywords,
@@ -983,7 +979,7 @@ fn probe_allowlist_regex(regex: &str) -> Result<(), String> {
             description: "probe".into(),
             provider: "probe".into(),
             regex: None,
-            secret_group: 1,
+            secret: Secret::Group(1),
             pattern: pattern.to_string(),
             bound: None,
             keywords: vec!["probe".into()],

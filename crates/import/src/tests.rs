@@ -404,3 +404,49 @@ fn hostile_configurations_are_warnings() {
     assert_eq!(imp.rules, 0);
     assert!(warned(&imp, &["deep", "skipped"]), "{}", shown(&imp));
 }
+
+#[test]
+fn without_secret_group_each_alternatives_group_holds_the_secret() {
+    // gitleaks takes the first group that matched something, else the whole match.
+    let config = r#"
+[[rules]]
+id = "acme-key"
+description = "Acme key, in a setting or alone"
+regex = '''acme_key\s{0,3}=\s{0,3}"([a-z0-9]{24})"|\b(ACMEK[A-Z0-9]{20})\b'''
+keywords = ["acme_key", "acmek"]
+
+[[rules]]
+id = "zeta-token"
+description = "Zeta token, with or without its setting"
+regex = '''zeta_token=([a-z]{16})|\bztk_[0-9]{12}\b'''
+keywords = ["zeta_token", "ztk_"]
+secretGroup = 0
+"#;
+    let imp = gitleaks("gitleaks.toml", config).unwrap();
+    assert!(imp.warnings.is_empty(), "{}", shown(&imp));
+    let set = Arc::new(RuleSet::load(&[Source::config("imported", imp.toml.clone())]).unwrap());
+    let acme = set.rule(set.position("gitleaks.acme-key").unwrap());
+    assert_eq!(acme.secret_groups.len(), 2, "{}", imp.toml);
+
+    let setting = hex_like(24).to_ascii_lowercase();
+    let alone = format!("ACMEK{}", hex_like(20).to_ascii_uppercase());
+    let text = format!("acme_key = \"{setting}\"\nkey: {alone}\n");
+    assert_eq!(
+        scan(&set, &text),
+        [
+            ("gitleaks.acme-key".to_string(), setting),
+            ("gitleaks.acme-key".to_string(), alone)
+        ]
+    );
+    // An alternative without a group: the whole match.
+    let value = "qwhvkzmptrxnbjcy";
+    let token = format!("ztk_{}", "582039174628");
+    let text = format!("zeta_token={value}\n{token}\n");
+    assert_eq!(
+        scan(&set, &text),
+        [
+            ("gitleaks.zeta-token".to_string(), value.to_string()),
+            ("gitleaks.zeta-token".to_string(), token)
+        ]
+    );
+}

@@ -237,8 +237,12 @@ fn why_not(rules: &RuleSet, ri: usize, text: &[u8]) -> String {
     let Some(caps) = regex.captures_iter(text).next() else {
         return "the pattern does not match it".to_string();
     };
-    let Some(secret) = caps.get_group(rule.secret_group) else {
-        return "the secret group did not take part in the match".to_string();
+    let Some(secret) = rule.secret_span(&caps) else {
+        return if rule.secret_groups.len() > 1 {
+            "none of the secret groups took part in the match".to_string()
+        } else {
+            "the secret group did not take part in the match".to_string()
+        };
     };
     let bytes = &text[secret.range()];
     let h = crate::entropy(bytes);

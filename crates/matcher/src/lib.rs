@@ -402,7 +402,8 @@ impl Matcher {
             search(regex, cache, &input, caps);
             let Some(m) = caps.get_match() else { break };
             let next = if m.is_empty() { m.end() + 1 } else { m.end() };
-            if let Some(secret) = caps.get_group(rule.secret_group)
+            let secret = rule.secret_span(caps);
+            if let Some(secret) = secret
                 && rule.scored
             {
                 let secret = Span::new(secret.start, secret.end);
@@ -414,7 +415,7 @@ impl Matcher {
                 if let Some(m) = scored_match(rules, ri, file_kind, hay, whole, secret, key) {
                     out.push(m);
                 }
-            } else if let Some(secret) = caps.get_group(rule.secret_group) {
+            } else if let Some(secret) = secret {
                 let secret = Span::new(secret.start, secret.end);
                 if let Some(entropy) =
                     filters::keep(rule, hay, Span::new(m.start(), m.end()), secret)

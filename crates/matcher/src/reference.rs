@@ -54,7 +54,7 @@ pub fn whole_input(rules: &Arc<RuleSet>, hay: &[u8]) -> Vec<Found> {
         }
         let Some(regex) = rule.regex() else { continue };
         for caps in regex.captures_iter(hay) {
-            let (Some(m), Some(s)) = (caps.get_match(), caps.get_group(rule.secret_group)) else {
+            let (Some(m), Some(s)) = (caps.get_match(), rule.secret_span(&caps)) else {
                 continue;
             };
             let secret = &hay[s.range()];

@@ -42,6 +42,13 @@ provider = "t"
 pattern = '''(?m)^pw=(?P<secret>[^\s]{4,12})$'''
 keywords = ["pw="]
 severity = "low"
+
+[[rules]]
+id = "t.alternatives"
+name = "secret groups in two alternatives"
+provider = "t"
+pattern = '''key_(?P<secret>[a-z0-9]{6,12})\b|\b(?P<secret2>KEY-[A-Z0-9]{6,12})'''
+severity = "low"
 "#;
 
 fn fragment(examples: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
@@ -78,6 +85,8 @@ fn synthetic_examples() -> Vec<String> {
         "api_key = \"q8z3k9m2x1\"".into(),
         "pw=hunter22\n".into(),
         "xtok_Ab3dE6gH9jKq".into(),
+        "key_q8z3k9m2".into(),
+        "KEY-Q8Z3K9M2X1".into(),
     ]
 }
 

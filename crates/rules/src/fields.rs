@@ -63,6 +63,18 @@ impl Field for ByteStrs {
     }
 }
 
+pub(crate) struct Usizes;
+impl Field for Usizes {
+    type Owned = Vec<usize>;
+    type Static = &'static [usize];
+    fn emit(v: &Vec<usize>, out: &mut String) {
+        out.push_str(&format!("&{v:?}"));
+    }
+    fn owned(v: &&'static [usize]) -> Vec<usize> {
+        v.to_vec()
+    }
+}
+
 pub(crate) struct Fragments;
 impl Field for Fragments {
     type Owned = Vec<(Encoding, Vec<u8>)>;
@@ -188,7 +200,7 @@ macro_rules! rule_fields {
             examples: Strs => examples;
             negative_examples: Strs => negative_examples;
             line: Usize => origin.line;
-            secret_group: Usize => secret_group;
+            secret_groups: Usizes => secret_groups;
             max_len: Usize => max_len;
             single_line: Bool => single_line;
             allow_regexes: Strs => allow.regexes;

@@ -738,9 +738,58 @@ keywords = ["x="]
 severity = "low"
 "#;
         let set = RuleSet::load(&[Source::text("a.toml", named)]).unwrap();
-        assert_eq!(set.rule(0).secret_group, 2);
+        assert_eq!(set.rule(0).secret_groups, [2]);
         let first = named.replace("(?P<secret>", "(");
         let set = RuleSet::load(&[Source::text("a.toml", first)]).unwrap();
-        assert_eq!(set.rule(0).secret_group, 1);
+        assert_eq!(set.rule(0).secret_groups, [1]);
+    }
+
+    /// A rule file with one rule of pattern `pattern` (keyword `x=`).
+    fn one_rule(pattern: &str) -> Result<RuleSet, crate::Error> {
+        let text = format!(
+            "[[rules]]\nid = \"a.b\"\nname = \"n\"\nprovider = \"p\"\npattern = '''{pattern}'''\nkeywords = [\"x=\"]\nseverity = \"low\"\n"
+        );
+        RuleSet::load(&[Source::text("a.toml", text)])
+    }
+
+    #[test]
+    fn secret_groups_are_tried_in_the_order_of_their_names() {
+        // Ordered by name, not by place: `secret2` comes first in the pattern.
+        let set = one_rule(r"x=(?:(?P<secret2>[a-f]{4})|(k)(?P<secret>\d{4}))").unwrap();
+        assert_eq!(set.rule(0).secret_groups, [3, 1]);
+        let set = one_rule(
+            r"x=(?:(?P<secret>\d{4})|(?P<secret2>[a-f]{4})|(?P<secret3>[g-k]{4}))(?P<secret10x>y)",
+        )
+        .unwrap();
+        assert_eq!(set.rule(0).secret_groups, [1, 2, 3]);
+        // Names that are not `secretN` with N >= 2 are ordinary groups.
+        let set = one_rule(r"x=(?P<secret1>a)(?P<secret02>b)(?P<secret>c)").unwrap();
+        assert_eq!(set.rule(0).secret_groups, [3]);
+    }
+
+    #[test]
+    fn secret_groups_without_gaps_and_a_lone_one_never_empty() {
+        let err = one_rule(r"x=(?:(?P<secret>\d{4})|(?P<secret3>[a-f]{4}))").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("capture group `secret3` but no group `secret2`"),
+            "{err}"
+        );
+        let err = one_rule(r"x=(?:(a)|(?P<secret2>[a-f]{4}))").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("capture group `secret2` but no group `secret`"),
+            "{err}"
+        );
+        // A lone secret group must hold something; one of several that matched an empty
+        // string is passed over.
+        let err = one_rule(r"x=(?:(?P<secret>\d{0,4})|[a-f]{4})").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the secret group can match an empty string"),
+            "{err}"
+        );
+        let set = one_rule(r"x=(?P<secret>\d{0,4})(?P<secret2>[a-f]{4})").unwrap();
+        assert_eq!(set.rule(0).secret_groups, [1, 2]);
     }
 }

@@ -85,8 +85,10 @@ pub struct Rule {
     pub(crate) fragments: Vec<(crate::encoded::Encoding, Vec<u8>)>,
     /// The compiled pattern (bytes, Unicode off), built on first use for trusted sources.
     pub(crate) regex: std::sync::OnceLock<Option<Regex>>,
-    /// Index of the capture group holding the secret.
-    pub secret_group: usize,
+    /// Indexes of the capture groups that may hold the secret, in the order they are
+    /// tried: `secret`, `secret2`, `secret3`... (or the first group when none is named
+    /// so); empty for a parser rule. See [`Rule::secret_span`].
+    pub secret_groups: Vec<usize>,
     /// The longest possible match, in bytes.
     pub max_len: usize,
     /// Whether no match can hold a line feed: the matcher then clips the window around a
@@ -228,7 +230,7 @@ impl Rule {
             origin,
             fragments: Vec::new(),
             regex: std::sync::OnceLock::new(),
-            secret_group: 0,
+            secret_groups: Vec::new(),
             max_len: 0,
             single_line: false,
             allow: Allowlist::default(),
@@ -249,6 +251,19 @@ impl Rule {
         self.regex
             .get_or_init(|| build_regex(&self.pattern).ok())
             .as_ref()
+    }
+
+    /// The secret of a match whose groups are `caps`: the first of the secret groups
+    /// ([`Rule::secret_groups`]) that took part in the match with a non-empty text; `None`
+    /// when none did (the match then has no secret and is not reported).
+    pub fn secret_span(
+        &self,
+        caps: &regex_automata::util::captures::Captures,
+    ) -> Option<regex_automata::Span> {
+        self.secret_groups
+            .iter()
+            .filter_map(|&g| caps.get_group(g))
+            .find(|s| !s.is_empty())
     }
 
     /// Whether this rule reads whole files selected by path (`files`).
@@ -468,25 +483,24 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         }
     };
 
-    let secret_group = match capture_index(&hir, "secret") {
-        _ if parser.is_some() => 0,
-        Some(i) if capture_min_len(&hir, i) == Some(0) => {
-            problems.push("the secret group can match an empty string".to_string());
-            i
-        }
-        Some(i) => i,
-        None if hir.properties().explicit_captures_len() > 0 => {
-            if capture_min_len(&hir, 1) == Some(0) {
-                problems.push("the secret group can match an empty string".to_string());
+    let secret_groups = if parser.is_some() {
+        Vec::new()
+    } else {
+        match secret_groups(&hir) {
+            Ok(groups) => {
+                // With several secret groups, one that matched an empty string is passed
+                // over like one that took no part; a lone one would leave the match empty.
+                if let [(index, _)] = groups[..]
+                    && capture_min_len(&hir, index) == Some(0)
+                {
+                    problems.push("the secret group can match an empty string".to_string());
+                }
+                groups.into_iter().map(|(index, _)| index).collect()
             }
-            1
-        }
-        None => {
-            problems.push(
-                "pattern has no capture group: name the secret's group `(?P<secret>...)`"
-                    .to_string(),
-            );
-            0
+            Err(problem) => {
+                problems.push(problem);
+                Vec::new()
+            }
         }
     };
 
@@ -640,7 +654,7 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         origin,
         fragments,
         regex,
-        secret_group,
+        secret_groups,
         max_len,
         single_line,
         allow,
@@ -685,6 +699,70 @@ fn build_globs(globs: &[String], what: &str) -> Result<GlobSet, Vec<String>> {
         return Err(problems);
     }
     b.build().map_err(|e| vec![format!("{what}s: {e}")])
+}
+
+/// The capture groups that may hold the secret, as `(index, name)` in the order they are
+/// tried (the first that took part in a match with a non-empty text holds its secret): the
+/// groups named `secret`, `secret2`, `secret3`... (numbered without gaps), or, when none
+/// is, the first group (no name).
+fn secret_groups(hir: &regex_syntax::hir::Hir) -> Result<Vec<(usize, Option<String>)>, String> {
+    let mut named = Vec::new();
+    named_captures(hir, &mut named);
+    // `secret` is the first; `secretN` (N >= 2, written without leading zeros) the Nth.
+    let mut ranked: Vec<(usize, usize, String)> = named
+        .into_iter()
+        .filter_map(|(index, name)| {
+            let rank = match name.strip_prefix("secret")? {
+                "" => 1,
+                n if !n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()) => {
+                    n.parse().ok().filter(|&r| r >= 2)?
+                }
+                _ => return None,
+            };
+            Some((rank, index, name))
+        })
+        .collect();
+    ranked.sort();
+    for (i, (rank, _, name)) in ranked.iter().enumerate() {
+        if *rank != i + 1 {
+            let missing = if i == 0 {
+                "secret".to_string()
+            } else {
+                format!("secret{}", i + 1)
+            };
+            return Err(format!(
+                "capture group `{name}` but no group `{missing}`: the secret groups are `secret`, `secret2`, `secret3`... numbered without gaps, and the first of them that takes part in a match holds its secret"
+            ));
+        }
+    }
+    if !ranked.is_empty() {
+        return Ok(ranked
+            .into_iter()
+            .map(|(_, index, name)| (index, Some(name)))
+            .collect());
+    }
+    if hir.properties().explicit_captures_len() > 0 {
+        return Ok(vec![(1, None)]);
+    }
+    Err("pattern has no capture group: name the secret's group `(?P<secret>...)`".to_string())
+}
+
+/// The named capture groups of `hir`, as `(index, name)`.
+fn named_captures(hir: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(name) = &c.name {
+                out.push((c.index as usize, name.to_string()));
+            }
+            named_captures(&c.sub, out);
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().for_each(|h| named_captures(h, out));
+        }
+        HirKind::Repetition(r) => named_captures(&r.sub, out),
+        _ => {}
+    }
 }
 
 /// The index of the capture group named `name`.
