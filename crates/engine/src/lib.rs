@@ -495,19 +495,18 @@ struct GitVisitor<'a> {
     paths: Option<Arc<HashMap<BlobId, Vec<BString>>>>,
     /// Blobs scanned once already, read again with their paths: not claimed or counted.
     rescan: bool,
+    /// The scan's seen-set (the collector's), taken without the collector's lock.
+    seen: Arc<collect::Seen>,
 }
 
 impl BlobVisitor for GitVisitor<'_> {
     fn claim(&mut self, id: &BlobId) -> bool {
-        self.rescan || self.collector.lock().expect("collector").claim(*id)
+        self.rescan || self.seen.insert(*id)
     }
 
     fn visit(&mut self, id: BlobId, data: &[u8]) {
         if !self.rescan {
-            self.collector
-                .lock()
-                .expect("collector")
-                .count_blob(data.len() as u64);
+            self.seen.count_blob(data.len() as u64);
         }
         let path = self
             .paths
@@ -565,6 +564,7 @@ pub fn scan_repository(
         collector: &collector,
         paths: None,
         rescan: false,
+        seen: collector.lock().expect("collector").seen(),
     };
     // Full scans note the tree entries that the rules reading files whole may want.
     let file_names = cfg.rules.file_names();
@@ -762,6 +762,7 @@ fn rescan_files(
         collector,
         paths: Some(Arc::new(paths)),
         rescan: true,
+        seen: collector.lock().expect("collector").seen(),
     };
     let quiet = ReadOptions {
         progress: None,
