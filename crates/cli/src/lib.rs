@@ -270,13 +270,13 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
             if terminal {
                 bar.set_length(total.max(n));
                 bar.set_position(n);
-                bar.set_message(keysnare_report::human_bytes(bytes));
+                bar.set_message(keysnare_types::human_bytes(bytes));
             } else if last_line.elapsed() >= std::time::Duration::from_secs(2) {
                 last_line = std::time::Instant::now();
                 eprintln!(
                     "keysnare: {n}/{} objects, {} read, {:.0}s",
                     total.max(n),
-                    keysnare_report::human_bytes(bytes),
+                    keysnare_types::human_bytes(bytes),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -541,32 +541,5 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             checked.rules
         );
         Ok(EXIT_FINDINGS)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// Skip reasons are worded by keysnare-types and the rest of the reports by
-    /// keysnare-report: both write sizes alike.
-    #[test]
-    fn sizes_read_alike_in_skip_reasons_and_reports() {
-        for n in [
-            0,
-            1,
-            1023,
-            1024,
-            1536,
-            64 << 20,
-            80 << 20,
-            3 << 30,
-            5 << 40,
-            u64::MAX,
-        ] {
-            assert_eq!(
-                keysnare_types::human_bytes(n),
-                keysnare_report::human_bytes(n),
-                "{n}"
-            );
-        }
     }
 }

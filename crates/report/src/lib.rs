@@ -30,7 +30,7 @@ pub use junit::write_junit;
 pub use sarif::{
     FINGERPRINT_KEY, MAX_GZIPPED_BYTES, MAX_RESULTS, SarifContext, path_to_uri, write_sarif,
 };
-pub use text::{human_bytes, memory_line, memory_warning, summary_line, write_text};
+pub use text::{memory_line, memory_warning, summary_line, write_text};
 
 /// What a reporter needs to know about the scan besides its findings.
 #[derive(Clone, Debug, Default)]

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Effects, Style};
 
 use bstr::ByteSlice;
 
-use keysnare_types::{Finding, Location, Provenance, Severity, escape_control};
+use keysnare_types::{Finding, Location, Provenance, Severity, escape_control, human_bytes};
 
 use crate::{Options, Report, finish, redacted_line, shown_secret};
 
@@ -305,22 +305,6 @@ pub fn summary_line(report: &Report<'_>) -> String {
         ));
     }
     line
-}
-
-/// `1.5 MiB`-style sizes.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 /// A commit on one line: short id, author, date and summary.

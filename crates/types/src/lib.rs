@@ -28,6 +28,7 @@ mod finding;
 mod id;
 mod memory;
 mod progress;
+mod size;
 mod skip;
 
 pub use escape::{escape_control, shown_path};
@@ -38,7 +39,8 @@ pub use finding::{
 pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use progress::Progress;
-pub use skip::{SkipReason, human_bytes};
+pub use size::human_bytes;
+pub use skip::SkipReason;
 
 /// A unit of work: content and the id that names it.
 #[derive(Clone, Debug)]

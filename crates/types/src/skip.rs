@@ -2,6 +2,8 @@
 //! text.
 use std::fmt;
 
+use crate::human_bytes;
+
 /// Why a file or blob was not read, or was read only in part.
 ///
 /// The engine records these with the data each needs; what a person reads is made in one
@@ -86,22 +88,6 @@ impl fmt::Display for SkipReason {
     }
 }
 
-/// A byte count for people: `512 B`, `1.5 KiB`, `64.0 MiB` (powers of 1024, one decimal).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,15 +131,5 @@ mod tests {
             assert_eq!(reason.to_string(), text);
             assert_eq!(reason.is_reported(), reason != SkipReason::Symlink);
         }
-    }
-
-    #[test]
-    fn bytes_for_people() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1.0 KiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(64 << 20), "64.0 MiB");
-        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
     }
 }
