@@ -154,11 +154,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     }
     if args.verbose {
         for s in &out.skipped {
-            eprintln!(
-                "keysnare: skipped {}: {}",
-                escape_control(&s.path),
-                s.reason
-            );
+            eprintln!("{}", keysnare_report::skipped_line(s));
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
         eprintln!("keysnare: fingerprints: {}", key.source.describe());
@@ -400,12 +396,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         bytes: out.stats.bytes,
         blobs_scanned: out.stats.blobs_scanned,
         git: false,
-        skipped: out
-            .skipped
-            .iter()
-            .filter(|s| s.reason.is_reported())
-            .map(|s| (s.path.clone(), s.reason.to_string()))
-            .collect(),
+        skipped: out.skipped.clone(),
         errors: out
             .errors
             .iter()

@@ -40,7 +40,7 @@ pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use progress::Progress;
 pub use size::human_bytes;
-pub use skip::SkipReason;
+pub use skip::{SkipReason, Skipped};
 
 /// A unit of work: content and the id that names it.
 #[derive(Clone, Debug)]
