@@ -49,7 +49,7 @@ pub use ignorefile::{
     Exclusions, FINGERPRINT_KEY_FILE_NAME, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry,
     parse_gitleaks_ignore,
 };
-pub use keysnare_types::SkipReason;
+pub use keysnare_types::{SkipReason, Skipped};
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 pub use settings::{
     ReportFormat, RuleFlags, ScanFlags, ScanOptions, ScanSettings, Target, load_rules, scan,
@@ -219,15 +219,6 @@ pub enum GitScope {
     /// [`GitScope::Staged`], secrets `HEAD`'s version holds left out), any other as the work
     /// tree holds it; each is reported at its path in the work tree.
     Files(Vec<PathBuf>),
-}
-
-/// An input that was not scanned by policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Skipped {
-    /// The input.
-    pub path: String,
-    /// Why.
-    pub reason: SkipReason,
 }
 
 /// An input that could not be read.

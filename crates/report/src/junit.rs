@@ -26,21 +26,24 @@ fn xml(s: &str) -> String {
 }
 
 /// Writes one `<testsuite>`: a failed `<testcase>` per finding (named by rule and first
-/// location), or one passing case when nothing was found.
+/// location), or one passing case when nothing was found; then a skipped `<testcase>` per
+/// input skipped or cut short, its class `skipped.KIND` (the reason's
+/// [`kind`](keysnare_types::SkipReason::kind)), its name the path, and the reason's text in
+/// `<skipped message>`.
 pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     finish((|| {
         let n = report.findings.len();
+        let skipped = report.summary.reported_skips().count();
+        let tests = n.max(1) + skipped;
         let secs = report.summary.elapsed.as_secs_f64();
         writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             w,
-            r#"<testsuites name="keysnare" tests="{}" failures="{n}" errors="0" time="{secs:.3}">"#,
-            n.max(1)
+            r#"<testsuites name="keysnare" tests="{tests}" failures="{n}" errors="0" time="{secs:.3}">"#,
         )?;
         writeln!(
             w,
-            r#"  <testsuite name="keysnare secret scan" tests="{}" failures="{n}" errors="0" skipped="0" time="{secs:.3}">"#,
-            n.max(1)
+            r#"  <testsuite name="keysnare secret scan" tests="{tests}" failures="{n}" errors="0" skipped="{skipped}" time="{secs:.3}">"#,
         )?;
         if n == 0 {
             writeln!(
@@ -96,6 +99,20 @@ pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io
                 xml(&format!("{title} in {name}")),
                 xml(&f.rule_id),
                 xml(&body)
+            )?;
+            writeln!(w, "    </testcase>")?;
+        }
+        for s in report.summary.reported_skips() {
+            writeln!(
+                w,
+                r#"    <testcase classname="skipped.{}" name="{}" time="0">"#,
+                s.reason.kind(),
+                xml(&s.path)
+            )?;
+            writeln!(
+                w,
+                r#"      <skipped message="{}"/>"#,
+                xml(&s.reason.to_string())
             )?;
             writeln!(w, "    </testcase>")?;
         }
