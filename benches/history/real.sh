@@ -114,9 +114,12 @@ bench_repo() {
         echo "commits_reachable $(git -C "$repo" rev-list --all --count)"
         echo "pack_bytes $(find "$gitdir/objects" -name '*.pack' -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')"
         echo "loose $(git -C "$repo" count-objects -v | awk '$1=="count:"{print $2}')"
+        echo "promisor $(find "$gitdir/objects" -name '*.promisor' | wc -l)"
         echo "load_before $(cut -d' ' -f1-3 /proc/loadavg)"
     } >"$out/repo.txt"
     cat "$out/objects.txt" "$out/repo.txt" | sed 's/^/   /'
+    grep -q '^promisor 0$' "$out/repo.txt" ||
+        echo "${0##*/}: warning: $source is a partial clone: objects it never fetched are missing" >&2
     # Into the page cache before the first timed run, so every run reads the same way.
     find "$gitdir/objects" -type f -exec cat {} + >/dev/null
 

@@ -17,6 +17,8 @@ import sys
 TIMED_OUT = (124, 137)
 PHASES_LINE = re.compile(r"^keysnare: phases: (.*)$", re.M)
 PHASE = re.compile(r"^(.*) ([0-9.]+) s$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+GITLEAKS_COMMITS = re.compile(r"([0-9]+) commits scanned")
 
 
 def parse_time(path):
@@ -51,9 +53,44 @@ def findings_of(tool, doc):
     if doc is None:
         return None
     if tool == "keysnare":
-        return f"{len(doc['findings'])} ({doc['summary']['locations']} locations)"
+        return f"{len(doc['findings'])} ({doc['summary']['locations']:,} locations)"
     items = doc.get("findings", []) if isinstance(doc, dict) else doc
     return str(len(items))
+
+
+def read_by(tool, doc, base):
+    """What the tool says it read: blobs for keysnare and Kingfisher, commits for gitleaks."""
+    try:
+        if tool == "keysnare":
+            return f"{doc['summary']['blobs_scanned']:,} blobs"
+        if tool == "kingfisher":
+            repos = doc["audit"]["repositories"]
+            return f"{sum(r['stats']['blobs_scanned'] for r in repos):,} blobs"
+        if tool == "gitleaks":
+            with open(base + ".err", errors="replace") as f:
+                m = GITLEAKS_COMMITS.findall(f.read())
+            return f"{int(m[-1]):,} commits" if m else None
+    except (KeyError, TypeError):
+        return None
+    return None
+
+
+def errors_of(tool, doc, base):
+    """Whether the tool reported errors (a missing object, a failed repository): its run may
+    have read less than the whole history."""
+    try:
+        with open(base + ".err", errors="replace") as f:
+            err = ANSI.sub("", f.read())
+    except OSError:
+        err = ""
+    if tool == "keysnare" and doc:
+        return doc["summary"].get("errors", 0) > 0
+    if tool == "kingfisher" and isinstance(doc, dict) and "audit" in doc:
+        summary = doc["audit"].get("summary", {})
+        return summary.get("scan_partial", 0) + summary.get("scan_failed", 0) > 0 or " ERROR " in err
+    if tool == "gitleaks":
+        return " ERR " in err
+    return False
 
 
 def keysnare_phases(run):
@@ -113,13 +150,17 @@ def main():
         done, all_runs = [], []
         for r in range(1, runs + 1):
             base = os.path.join(out, f"{tool}.{r}")
-            if not os.path.exists(base + ".time"):
+            # A run with no exit code has not ended (or the script was stopped during it).
+            if not os.path.exists(base + ".rc"):
                 continue
             t = parse_time(base + ".time")
             with open(base + ".rc") as f:
                 t["rc"] = int(f.read())
             t["base"] = base
-            t["findings"] = findings_of(tool, load_json(base + ".json"))
+            doc = load_json(base + ".json")
+            t["findings"] = findings_of(tool, doc)
+            t["read"] = read_by(tool, doc, base)
+            t["errors"] = errors_of(tool, doc, base)
             all_runs.append(t)
             if t["rc"] not in TIMED_OUT and "wall" in t:
                 done.append(t)
@@ -144,25 +185,35 @@ def main():
                  f"{commits[0]:,} commits ({int(repo['commits_reachable']):,} reachable from the refs), "
                  f"{trees[0]:,} trees, {blobs[0]:,} blobs holding {blobs[1]:,} bytes ({blobs[1] / 2**30:.2f} GiB); "
                  f"packs {int(repo['pack_bytes']):,} bytes ({int(repo['pack_bytes']) / 2**30:.2f} GiB), {int(repo['loose']):,} loose objects")
+    if int(repo.get("promisor", 0)):
+        lines.append("- **A partial clone** (promisor packs): objects the clone never fetched are missing; the tools may stop at them or skip them")
     lines.append(f"- Runs per tool: {runs}, in rounds ({', '.join(tools)}); the figures are medians over the runs that finished within {timeout} s; "
                  "throughput = blob bytes / wall time; the last three columns are keysnare's figure divided by the tool's")
     lines.append("")
-    lines.append("| tool | wall time (s) | each run (s) | user+sys CPU (s) | CPU / wall | peak RSS (MiB) | throughput (MB/s) | findings | keysnare / tool: wall | CPU | peak RSS | exit codes |")
-    lines.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    lines.append("| tool | wall time (s) | each run (s) | user+sys CPU (s) | CPU / wall | peak RSS (MiB) | throughput (MB/s) | read | findings | keysnare / tool: wall | CPU | peak RSS | exit codes |")
+    lines.append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for tool in tools:
         s = stats[tool]
         each = " ".join(f"{t['wall']:.1f}" + ("†" if t["rc"] in TIMED_OUT else "") for t in s["runs"] if "wall" in t)
         rcs = " ".join(str(t["rc"]) for t in s["runs"])
         counts = sorted({t["findings"] for t in s["done"] if t["findings"] is not None})
         found = " / ".join(counts) if counts else ("n/a" if tool == "git-cat-file" else "no report")
+        reads = sorted({t["read"] for t in s["done"] if t["read"]})
+        read = " / ".join(reads) if reads else ("every object" if tool == "git-cat-file" else "")
+        errs = [str(r) for r, t in enumerate(s["runs"], 1) if t["errors"]]
+        if errs:
+            read += f" (errors in run {', '.join(errs)}‡)"
         if "wall" not in s:
-            lines.append(f"| {tool} | {'timed out' if s['runs'] else 'not run'} | {each} | | | | | | | | | {rcs} |")
+            lines.append(f"| {tool} | {'timed out' if s['runs'] else 'not run'} | {each} | | | | | | | | | | {rcs} |")
             continue
         lines.append(
             f"| {tool} | {s['wall']:.1f} | {each} | {s['cpu']:.1f} | {s['cpu'] / s['wall']:.2f} | {s['rss']:.0f} | "
-            f"{blob_bytes / 1e6 / s['wall']:.0f} | {found} | {ratio(ks.get('wall'), s['wall'])} | "
+            f"{blob_bytes / 1e6 / s['wall']:.0f} | {read} | {found} | {ratio(ks.get('wall'), s['wall'])} | "
             f"{ratio(ks.get('cpu'), s['cpu'])} | {ratio(ks.get('rss'), s['rss'])} | {rcs} |")
     lines.append("")
+    if any(t["errors"] for s in stats.values() for t in s["runs"]):
+        lines.append("‡ The tool reported errors (in `TOOL.RUN.err` and its report): it may have read less than the whole history, and its figures are not comparable.")
+        lines.append("")
     lines.append("† timed out. Exit codes: keysnare and gitleaks exit 1 when they find something; Kingfisher 200 (findings) or 205 (validated findings); 124 or 137 is a timeout. "
                  "Findings are each tool's own count: keysnare counts one finding per secret and rule however many blobs and paths hold it (its locations in brackets); "
                  "Kingfisher merges repeated occurrences by its own rules (default deduplication); gitleaks reports every match in every commit's patch.")
