@@ -2,7 +2,7 @@
 # The pre-commit path: `keysnare scan --staged` on a change of 10 files in a large
 # repository (the history benchmark's, from benches/history/generate.sh).
 # Usage: benches/staged.sh REPO [RUNS]
-# Prints the wall time of each run and the median; the target is under 50 ms.
+# Prints the wall time of each run and the median; the target is 20 ms or less.
 set -euo pipefail
 repo=$(cd "$1" && pwd)
 runs=${2:-20}

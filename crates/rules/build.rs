@@ -22,6 +22,9 @@ mod fields;
 #[path = "src/file.rs"]
 mod file;
 #[allow(dead_code)]
+#[path = "src/index.rs"]
+mod index;
+#[allow(dead_code)]
 #[path = "src/keywords.rs"]
 mod keywords;
 #[allow(dead_code)]
@@ -94,7 +97,25 @@ fn main() {
             _ => out.push_str("    None,\n"),
         }
     }
-    out.push_str("];\n");
+    out.push_str("];\n\n");
+    out.push_str(
+        "/// The keyword index of the whole pack, `None` when a file did not load at build time.\n",
+    );
+    out.push_str("pub(crate) static INDEX: Option<crate::index::Index> = ");
+    if duplicate || prebuilt.iter().any(Option::is_none) {
+        out.push_str("None;\n");
+    } else {
+        let rules: Vec<&rule::Rule> = prebuilt.iter().flatten().flatten().collect();
+        let index = index::Index::build(rules.iter().map(|r| {
+            let fragments = r.fragments.iter().map(|(e, f)| (f.as_slice(), e.bit()));
+            (r.keywords.as_slice(), fragments.collect())
+        }));
+        let bytes = out_dir.join("index_patterns.bin");
+        fs::write(&bytes, &index.bytes[..]).expect("write index patterns");
+        out.push_str("Some(");
+        index.emit(&bytes.display().to_string(), &mut out);
+        out.push_str(");\n");
+    }
     let dest = out_dir.join("default_rules.rs");
     fs::write(dest, out).expect("write generated file");
 }

@@ -557,10 +557,13 @@ pub fn scan_repository(
         rescan: false,
         seen: collector.lock().expect("collector").seen(),
     };
-    // Full scans note the tree entries that the rules reading files whole may want.
-    let file_names = cfg.rules.file_names();
+    // Full scans note the tree entries that the rules reading files whole may want; other
+    // scopes know their paths, and build none of these patterns.
+    let file_names = full_history
+        .then(|| cfg.rules.file_names())
+        .filter(|names| !names.is_empty());
     let classify = |name: &[u8]| {
-        let c = file_names.classify(name);
+        let c = file_names.as_ref().map_or(0, |names| names.classify(name));
         keysnare_git::FileNameClass {
             file: c & keysnare_rules::NAME_ANY != 0,
             file_in_dir: c & keysnare_rules::NAME_IN_DIR != 0,
@@ -572,7 +575,8 @@ pub fn scan_repository(
         threads: cfg.threads,
         progress: cfg.progress.as_deref(),
         memory: Some(&budget.gate),
-        file_names: (full_history && !file_names.is_empty())
+        file_names: file_names
+            .is_some()
             .then_some(&classify as keysnare_git::ClassifyName<'_>),
     };
     let mut problems = Vec::new();

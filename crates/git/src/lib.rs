@@ -255,7 +255,9 @@ impl Repository {
         alloc_limit: Option<u64>,
         index_file: Option<&Path>,
     ) -> Result<Repository, Error> {
-        let mut overrides = Vec::new();
+        // The index's trailing checksum is not verified on reads, as git does not verify
+        // it but in `git fsck`: a staged scan reads the index and little else.
+        let mut overrides = vec!["index.skipHash=true".to_string()];
         if let Some(limit) = alloc_limit {
             overrides.push(format!("gitoxide.objects.allocLimit={limit}"));
         }

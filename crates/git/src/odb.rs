@@ -473,8 +473,11 @@ fn read_by_id<V: BlobVisitor>(
             .get_or_insert_with(|| format!("{id}: {e}"));
     };
     let pool = crate::pool(opts.threads);
+    // Chunks of up to 256 objects; a short list (a commit's staged files) is shared
+    // between the workers rather than read by one.
+    let chunk = ids.len().div_ceil(pool.current_num_threads()).clamp(1, 256);
     pool.install(|| {
-        ids.par_chunks(256).for_each_init(
+        ids.par_chunks(chunk).for_each_init(
             || {
                 let graph = if record_graph {
                     report.local(opts.file_names)

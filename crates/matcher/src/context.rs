@@ -9,8 +9,6 @@
 //! finding. The weights are set by hand from what the reasons mean; the thresholds were
 //! chosen on one half of a labeled corpus of real repositories and checked on the other
 //! (`benches/RESULTS.md`).
-use std::collections::HashSet;
-use std::sync::OnceLock;
 
 use keysnare_types::{Confidence, Score};
 
@@ -657,16 +655,38 @@ fn split_compound(word: String) -> Vec<String> {
     vec![word]
 }
 
-/// The English words a value may be (a lower-case list, one per line; see `data/README.md`).
-fn dictionary() -> &'static HashSet<&'static [u8]> {
-    static WORDS: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        include_str!("../data/words.txt")
-            .lines()
-            .filter(|w| !w.is_empty())
-            .map(str::as_bytes)
-            .collect()
-    })
+/// The English words a value may be (a lower-case list, one per line, in byte order; see
+/// `data/README.md`).
+const WORD_LIST: &str = include_str!("../data/words.txt");
+
+mod words {
+    include!(concat!(env!("OUT_DIR"), "/words.rs"));
+
+    /// The `i`-th word of the list.
+    pub(super) fn word(i: usize) -> &'static [u8] {
+        let (start, len) = WORDS[i];
+        &super::WORD_LIST.as_bytes()[start as usize..start as usize + usize::from(len)]
+    }
+
+    /// The number of words.
+    pub(super) fn len() -> usize {
+        WORDS.len()
+    }
+}
+
+/// Whether `word` (lower case) is in the word list: a binary search of the list, indexed
+/// at build time.
+fn in_dictionary(word: &[u8]) -> bool {
+    let (mut low, mut high) = (0, words::len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match words::word(mid).cmp(word) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// Whether `value` (any case) is an English word, or two joined (`mypassword`,
@@ -676,8 +696,7 @@ fn is_word(value: &[u8]) -> bool {
         return false;
     }
     let lower = value.to_ascii_lowercase();
-    let words = dictionary();
-    let known = |w: &[u8]| words.contains(w) || MADE_UP.iter().any(|m| m.as_bytes() == w);
+    let known = |w: &[u8]| in_dictionary(w) || MADE_UP.iter().any(|m| m.as_bytes() == w);
     if known(&lower) {
         return true;
     }
@@ -1106,7 +1125,7 @@ fn has_file_extension(lower: &[u8]) -> bool {
 fn has_long_word(v: &[u8]) -> bool {
     v.split(|b| !b.is_ascii_alphabetic())
         .flat_map(split_camel)
-        .any(|w| w.len() >= 5 && dictionary().contains(w.to_ascii_lowercase().as_slice()))
+        .any(|w| w.len() >= 5 && in_dictionary(&w.to_ascii_lowercase()))
 }
 
 /// `sha1$…$…`, `pbkdf2_sha256$…`, `$2a$10$…`, `$6$…`, `{SSHA}…`: a stored password hash.
@@ -1271,6 +1290,28 @@ fn is_version_or_number(v: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index the build script made finds every word of the list, and nothing else.
+    #[test]
+    fn the_word_index_finds_every_word_and_only_words() {
+        let listed: Vec<&str> = WORD_LIST.lines().filter(|w| !w.is_empty()).collect();
+        assert_eq!(listed.len(), words::len());
+        for w in &listed {
+            assert!(in_dictionary(w.as_bytes()), "{w}");
+            let mut longer = w.as_bytes().to_vec();
+            longer.push(b'q');
+            assert_eq!(
+                in_dictionary(&longer),
+                listed
+                    .binary_search(&&*String::from_utf8_lossy(&longer))
+                    .is_ok()
+            );
+        }
+        for not in ["", "a", "zzzzzz", "aaaaa", "passw0rd", "Secret"] {
+            assert!(!in_dictionary(not.as_bytes()), "{not}");
+        }
+        assert!(is_word(b"Secret") && is_word(b"mypassword"));
+    }
 
     fn scored(key: &str, value: &str, quoted: bool, line: &str) -> Option<Score> {
         score(&Candidate {

@@ -63,6 +63,7 @@ pub mod reference;
 use std::sync::Arc;
 
 use regex_automata::Input;
+use regex_automata::hybrid;
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 
@@ -79,14 +80,16 @@ pub use lines::{Locator, line_snippet};
 /// Scans byte slices with a [`RuleSet`]. Holds per-thread scratch; cheap to create.
 pub struct Matcher {
     rules: Arc<RuleSet>,
-    /// Per rule: regex cache and captures, created on the rule's first window.
-    scratch: Vec<Option<(Cache, Captures)>>,
+    /// Per rule: search state, created on the rule's first window.
+    scratch: Vec<RuleScratch>,
     /// Per rule: the window being grown, if any.
     open: Vec<Option<(usize, usize)>>,
     /// Rules with an open window.
     touched: Vec<usize>,
     /// Encoded fragments of keywords met in the input: `(start, end, encodings)`.
     encoded_hits: Vec<(usize, usize, u8)>,
+    /// Keywords met in the input on the quick path: `(end, start, pattern)`.
+    keyword_hits: Vec<(usize, usize, usize)>,
     /// Which keyword search to run.
     path: KeywordPath,
     /// Time allowed per input (`set_time_limit`); when the current input must be done, and
@@ -101,6 +104,18 @@ pub struct Matcher {
     sniffed: Vec<usize>,
     /// The regex work of the current scan.
     work: RegexWork,
+}
+
+/// One rule's search state in a [`Matcher`].
+#[derive(Default)]
+struct RuleScratch {
+    /// The cache of the rule's screen ([`keysnare_rules::Rule::screen`]), used until its
+    /// regex is built.
+    screen: Option<Box<hybrid::dfa::Cache>>,
+    /// The regex's cache and captures. Boxed, as the screen's cache: a matcher holds one
+    /// of these per rule and most stay empty, so each is two pointers until used (inline,
+    /// the caches made a new matcher zero megabytes).
+    regex: Option<Box<(Cache, Captures)>>,
 }
 
 /// The regex work of a [`Matcher::scan`]: the windows its rules' regexes (and parsers) ran
@@ -146,10 +161,11 @@ impl Matcher {
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
         let n = rules.len();
         Matcher {
-            scratch: (0..n).map(|_| None).collect(),
+            scratch: (0..n).map(|_| RuleScratch::default()).collect(),
             open: vec![None; n],
             touched: Vec::new(),
             encoded_hits: Vec::new(),
+            keyword_hits: Vec::new(),
             path: KeywordPath::Auto,
             time_limit: None,
             deadline: None,
@@ -258,7 +274,11 @@ impl Matcher {
                 }
                 let pid = hit.pattern().as_usize();
                 if let Some((fragment, kinds)) = rules.encoded_fragment(pid) {
-                    if depth < decode::MAX_DEPTH && &hay[hit.start()..hit.end()] == fragment {
+                    // No encoding: a fragment of rules the set left out.
+                    if kinds != 0
+                        && depth < decode::MAX_DEPTH
+                        && &hay[hit.start()..hit.end()] == fragment
+                    {
                         encoded_hits.push((hit.start(), hit.end(), kinds));
                     }
                     continue;
@@ -269,13 +289,16 @@ impl Matcher {
             if self.path == KeywordPath::Auto && depth == 0 {
                 rules.note_quick_scan(hay.len());
             }
-            for hit in rules.plain_keyword_automaton().find_overlapping_iter(hay) {
+            let mut hits = std::mem::take(&mut self.keyword_hits);
+            hits.clear();
+            rules.find_keywords(hay, &mut hits);
+            for &(end, start, pid) in &hits {
                 if self.out_of_time() {
                     break;
                 }
-                let pid = hit.pattern().as_usize();
-                self.keyword_hit(&rules, pid, hit.start(), hit.end(), hay, out);
+                self.keyword_hit(&rules, pid, start, end, hay, out);
             }
+            self.keyword_hits = hits;
             if depth < decode::MAX_DEPTH {
                 rules.find_fragments(hay, &mut encoded_hits);
             }
@@ -349,6 +372,7 @@ impl Matcher {
         out: &mut Vec<Match>,
     ) {
         for &ri in rules.rules_for_keyword(pid) {
+            let ri = ri as usize;
             let rule = rules.rule(ri);
             let max_len = rule.max_len;
             let mut ws = end.saturating_sub(max_len);
@@ -393,11 +417,29 @@ impl Matcher {
             self.parse(rules, ri, parser, hay, ws, we, out);
             return;
         }
+        let mut input = Input::new(hay).range(ws..we);
+        // Until the rule's regex is built, its screen tells whether the window holds a
+        // match at all: most windows do not, and a scan none of whose windows match never
+        // builds the regex.
+        if rule.compiled_regex().is_none()
+            && let Some(screen) = rule.screen()
+        {
+            let cache = self.scratch[ri]
+                .screen
+                .get_or_insert_with(|| Box::new(screen.create_cache()));
+            let probe = input.clone().earliest(true);
+            if let Ok(None) = screen.try_search_fwd(cache, &probe) {
+                return;
+            }
+        }
         let Some(regex) = rule.regex() else { return };
         let file_kind = self.file_kind;
-        let (cache, caps) =
-            self.scratch[ri].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()));
-        let mut input = Input::new(hay).range(ws..we);
+        let scratch = &mut self.scratch[ri];
+        // The screen has done its work once the regex is built.
+        scratch.screen = None;
+        let (cache, caps) = &mut **scratch
+            .regex
+            .get_or_insert_with(|| Box::new((regex.create_cache(), regex.create_captures())));
         loop {
             search(regex, cache, &input, caps);
             let Some(m) = caps.get_match() else { break };

@@ -126,6 +126,22 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// With a fresh set every time, each rule meets its first windows through its screen
+    /// (its regex is built only when a window can match).
+    #[test]
+    fn fresh_default_pack_loses_nothing(
+        hay in haystack(default_examples(&default_pack()))
+    ) {
+        let rules = Arc::new(RuleSet::default_pack().unwrap());
+        let mut m = Matcher::new(Arc::clone(&rules));
+        let scanned = windowed(&mut m, &hay);
+        prop_assert_eq!(scanned, naive(&rules, &hay));
+    }
+}
+
 /// A file rule's example alone is an input a byte scan cannot attribute to a path: neither
 /// side reports it (a proptest case once drew a Rails master key by itself).
 #[test]

@@ -2,10 +2,9 @@
 //! once ([`rule_fields!`]). From that list come the static form (`prebuilt::Prebuilt`), the
 //! build script's writer of it, and the conversion back into a `Rule`; the test suite checks
 //! that a rule rebuilt from it equals the rule the loader made, so a field left out of the
-//! list fails the tests.
+//! list fails the tests. The encoded fragments of the keywords are not among them: the
+//! pack's keyword index holds them (`crate::index`), once for the whole pack.
 use keysnare_types::{ChecksumKind, Confidence, Severity};
-
-use crate::encoded::Encoding;
 
 /// How one kind of field is held as static data, written as Rust source, and made owned.
 pub(crate) trait Field {
@@ -72,22 +71,6 @@ impl Field for Usizes {
     }
     fn owned(v: &&'static [usize]) -> Vec<usize> {
         v.to_vec()
-    }
-}
-
-pub(crate) struct Fragments;
-impl Field for Fragments {
-    type Owned = Vec<(Encoding, Vec<u8>)>;
-    type Static = &'static [(Encoding, &'static [u8])];
-    fn emit(v: &Vec<(Encoding, Vec<u8>)>, out: &mut String) {
-        out.push_str("&[");
-        for (e, f) in v {
-            out.push_str(&format!("(crate::encoded::Encoding::{e:?}, &{f:?}), "));
-        }
-        out.push(']');
-    }
-    fn owned(v: &&'static [(Encoding, &'static [u8])]) -> Vec<(Encoding, Vec<u8>)> {
-        v.iter().map(|(e, f)| (*e, f.to_vec())).collect()
     }
 }
 
@@ -187,7 +170,6 @@ macro_rules! rule_fields {
             keywords: ByteStrs => keywords;
             keywords_derived: Bool => keywords_derived;
             keyword_forms: ByteStrs => keyword_forms;
-            fragments: Fragments => fragments;
             min_entropy: F32 => min_entropy;
             severity: SeverityField => severity;
             confidence: ConfidenceField => confidence;

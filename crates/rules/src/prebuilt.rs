@@ -13,12 +13,13 @@ macro_rules! prebuilt {
         }
 
         impl Prebuilt {
-            /// The rule, defined in `file`.
-            pub fn rule(&self, file: &str) -> Rule {
+            /// The rule, defined in `file`, rule `pack_index` of the pack.
+            pub fn rule(&self, file: &str, pack_index: usize) -> Rule {
                 let mut r = Rule::blank(Origin {
                     file: file.to_string(),
                     line: 0,
                 });
+                r.pack_index = u32::try_from(pack_index).ok();
                 $(r.$($path).+ = <$kind as Field>::owned(&self.$field);)*
                 r
             }

@@ -1,5 +1,7 @@
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use regex_automata::hybrid;
 use regex_automata::meta::Regex;
+use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
 
 use keysnare_types::{ChecksumKind, Confidence, Severity};
@@ -85,6 +87,11 @@ pub struct Rule {
     pub(crate) fragments: Vec<(crate::encoded::Encoding, Vec<u8>)>,
     /// The compiled pattern (bytes, Unicode off), built on first use for trusted sources.
     pub(crate) regex: std::sync::OnceLock<Option<Regex>>,
+    /// The pattern as a forward lazy DFA without capture groups, built on first use: tells
+    /// whether a window holds a match before `regex` is built.
+    pub(crate) screen: std::sync::OnceLock<Option<Box<hybrid::dfa::DFA>>>,
+    /// The rule's position in the embedded pack, for a rule loaded from it.
+    pub(crate) pack_index: Option<u32>,
     /// Indexes of the capture groups that may hold the secret, in the order they are
     /// tried: `secret`, `secret2`, `secret3`... (or the first group when none is named
     /// so); empty for a parser rule. See [`Rule::secret_span`].
@@ -230,6 +237,8 @@ impl Rule {
             origin,
             fragments: Vec::new(),
             regex: std::sync::OnceLock::new(),
+            screen: std::sync::OnceLock::new(),
+            pack_index: None,
             secret_groups: Vec::new(),
             max_len: 0,
             single_line: false,
@@ -266,6 +275,33 @@ impl Rule {
             .find(|s| !s.is_empty())
     }
 
+    /// The compiled pattern if it is built already (always, but for the embedded pack's
+    /// rules before their first use).
+    pub fn compiled_regex(&self) -> Option<&Regex> {
+        self.regex.get().and_then(Option::as_ref)
+    }
+
+    /// A looser form of the pattern as a forward lazy DFA, to tell whether a window can
+    /// hold a match before the regex is built: wherever [`Rule::regex`] finds a match in a
+    /// window (an [`regex_automata::Input`] with the window as its range), a search of the
+    /// screen finds one too, so a window where it finds none needs no regex. Its ranges of
+    /// repetitions are open above (`x{3,200}` is `x{3,}`) and it has no capture groups.
+    /// `None` for parser rules, or if it cannot be built.
+    ///
+    /// # Performance
+    /// The first call compiles a forward NFA of the looser pattern (no counted repetition,
+    /// no capture groups, no reverse NFA, no prefilter): a small fraction of what
+    /// [`Rule::regex`] costs. A scan in which no window of the rule can match never builds
+    /// the regex.
+    pub fn screen(&self) -> Option<&hybrid::dfa::DFA> {
+        if self.parser.is_some() {
+            return None;
+        }
+        self.screen
+            .get_or_init(|| build_screen(&self.pattern).ok().map(Box::new))
+            .as_deref()
+    }
+
     /// Whether this rule reads whole files selected by path (`files`).
     pub fn is_file_rule(&self) -> bool {
         !self.files.is_empty()
@@ -282,6 +318,11 @@ impl Rule {
             .get_or_init(|| build_globs(&self.files, "files glob").ok());
         glob.as_ref()
             .is_some_and(|g| g.is_match(std::path::Path::new(&*String::from_utf8_lossy(path))))
+    }
+
+    /// The globs of `files`, or the first error.
+    pub(crate) fn file_globs(&self) -> Result<Vec<Glob>, globset::Error> {
+        self.files.iter().map(|g| glob(g)).collect()
     }
 
     /// The highest confidence a match of this rule can have.
@@ -351,6 +392,45 @@ fn memmem(hay: &[u8], needle: &[u8]) -> bool {
 /// The regex settings every pattern is compiled with: bytes, Unicode off.
 pub(crate) fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
+}
+
+/// The forward lazy DFA of [`Rule::screen`]: the pattern with every range of repetitions
+/// left open above (`x{3,200}` is `x{3,}`), so that its automaton counts nothing, and
+/// without capture groups. Its matches include every match of the pattern.
+fn build_screen(pattern: &str) -> Result<hybrid::dfa::DFA, String> {
+    let hir = regex_automata::util::syntax::parse_with(pattern, &syntax_config())
+        .map_err(|e| e.to_string())?;
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_from_hir(&open_ranges(&hir))
+        .map_err(|e| e.to_string())?;
+    hybrid::dfa::Builder::new()
+        .build_from_nfa(nfa)
+        .map_err(|e| e.to_string())
+}
+
+/// `hir` with no upper bound on a range of repetitions (`x{0,60}` is `x*`; `x{8}` stays)
+/// and no capture group: it matches wherever `hir` does. (Recursion: a pattern's depth is
+/// bounded by the parser's nesting limit.)
+fn open_ranges(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min,
+            max: r.max.filter(|&max| max == r.min),
+            greedy: r.greedy,
+            sub: Box::new(open_ranges(&r.sub)),
+        }),
+        HirKind::Capture(c) => open_ranges(&c.sub),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(open_ranges).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(open_ranges).collect()),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+    }
 }
 
 pub(crate) fn build_regex(pattern: &str) -> Result<Regex, String> {
@@ -654,6 +734,8 @@ pub(crate) fn compile(raw: RawRule, origin: Origin, trusted: bool) -> Result<Rul
         origin,
         fragments,
         regex,
+        screen: std::sync::OnceLock::new(),
+        pack_index: None,
         secret_groups,
         max_len,
         single_line,
@@ -684,11 +766,16 @@ fn may_match_byte(hir: &regex_syntax::hir::Hir, byte: u8) -> bool {
 
 /// One glob set over `globs` (`**` crosses folders, `*` does not).
 /// Every glob that does not parse is a problem, named `what` in its message.
+/// One `files` or allowlist path glob (`*` does not cross `/`).
+fn glob(g: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(g).literal_separator(true).build()
+}
+
 fn build_globs(globs: &[String], what: &str) -> Result<GlobSet, Vec<String>> {
     let mut b = GlobSetBuilder::new();
     let mut problems = Vec::new();
     for g in globs {
-        match GlobBuilder::new(g).literal_separator(true).build() {
+        match glob(g) {
             Ok(glob) => {
                 b.add(glob);
             }
