@@ -43,12 +43,15 @@ pub struct Summary {
     pub blobs_scanned: u64,
     /// Whether the scan read git objects (then blobs, not files, are counted).
     pub git: bool,
-    /// Inputs skipped by policy: `(path, reason)`.
+    /// Inputs skipped by policy or for want of memory: `(path, reason)`.
     pub skipped: Vec<(String, String)>,
+    /// How many of the skipped inputs were left unscanned for want of memory: when any
+    /// were, the scan is incomplete.
+    pub incomplete: usize,
     /// Inputs that could not be read: `(path, message)`.
     pub errors: Vec<(String, String)>,
     /// What the reader should know about the results (a range read across a shallow clone's
-    /// boundary).
+    /// boundary, a memory budget that ran fewer threads than asked or left inputs unscanned).
     pub warnings: Vec<String>,
     /// Findings dropped because the ignore file lists them.
     pub ignored_findings: u64,
