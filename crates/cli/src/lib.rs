@@ -154,11 +154,7 @@ fn execute(args: &ScanArgs) -> Result<Executed> {
     }
     if args.verbose {
         for s in &out.skipped {
-            eprintln!(
-                "keysnare: skipped {}: {}",
-                escape_control(&s.path),
-                s.reason
-            );
+            eprintln!("{}", keysnare_report::skipped_line(s));
         }
         eprintln!("{}", keysnare_report::memory_line(&out.stats.memory));
         eprintln!("keysnare: fingerprints: {}", key.source.describe());
@@ -279,13 +275,13 @@ fn progress_bar(counters: Arc<keysnare_types::Progress>) -> ProgressBar {
             if terminal {
                 bar.set_length(total.max(n));
                 bar.set_position(n);
-                bar.set_message(keysnare_report::human_bytes(bytes));
+                bar.set_message(keysnare_types::human_bytes(bytes));
             } else if last_line.elapsed() >= std::time::Duration::from_secs(2) {
                 last_line = std::time::Instant::now();
                 eprintln!(
                     "keysnare: {n}/{} objects, {} read, {:.0}s",
                     total.max(n),
-                    keysnare_report::human_bytes(bytes),
+                    keysnare_types::human_bytes(bytes),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -410,12 +406,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         bytes: out.stats.bytes,
         blobs_scanned: out.stats.blobs_scanned,
         git: false,
-        skipped: out
-            .skipped
-            .iter()
-            .filter(|s| s.reason.is_reported())
-            .map(|s| (s.path.clone(), s.reason.to_string()))
-            .collect(),
+        skipped: out.skipped.clone(),
         incomplete: out.incomplete(),
         errors: out
             .errors
@@ -553,32 +544,5 @@ fn check(files: &[PathBuf]) -> Result<i32> {
             checked.rules
         );
         Ok(EXIT_FINDINGS)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    /// Skip reasons are worded by keysnare-types and the rest of the reports by
-    /// keysnare-report: both write sizes alike.
-    #[test]
-    fn sizes_read_alike_in_skip_reasons_and_reports() {
-        for n in [
-            0,
-            1,
-            1023,
-            1024,
-            1536,
-            64 << 20,
-            80 << 20,
-            3 << 30,
-            5 << 40,
-            u64::MAX,
-        ] {
-            assert_eq!(
-                keysnare_types::human_bytes(n),
-                keysnare_report::human_bytes(n),
-                "{n}"
-            );
-        }
     }
 }

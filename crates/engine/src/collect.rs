@@ -89,13 +89,61 @@ pub(crate) fn locate(data: &[u8], found: &[Match]) -> Vec<Located> {
         .collect()
 }
 
+/// The blobs of one scan taken for scanning, and the bytes of those read from git: shared
+/// by the workers without the collector's lock, which a clean blob (most of them) never
+/// takes. The set is sharded by the id's first byte, so two workers rarely wait on one
+/// shard.
+pub(crate) struct Seen {
+    shards: Vec<std::sync::Mutex<HashSet<BlobId>>>,
+    /// Bytes of blobs read from git.
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+/// Shards of [`Seen`].
+const SEEN_SHARDS: usize = 64;
+
+impl Seen {
+    fn new() -> Seen {
+        Seen {
+            shards: (0..SEEN_SHARDS)
+                .map(|_| std::sync::Mutex::new(HashSet::new()))
+                .collect(),
+            bytes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Takes blob `id`; false when it was taken already.
+    pub(crate) fn insert(&self, id: BlobId) -> bool {
+        let shard = usize::from(id.as_bytes()[0]) % SEEN_SHARDS;
+        self.shards[shard].lock().expect("seen").insert(id)
+    }
+
+    /// Counts `len` bytes of a blob read from git.
+    pub(crate) fn count_blob(&self, len: u64) {
+        self.bytes
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().expect("seen").len())
+            .sum()
+    }
+
+    fn blob_bytes(&self) -> u64 {
+        self.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Collects what the workers of one scan report. Shared behind a mutex; every call is short.
 pub struct Collector {
     rules: Arc<RuleSet>,
     /// The key of the findings' fingerprints (`None`: unkeyed).
     fingerprint_key: Option<FingerprintKey>,
-    /// Every blob seen.
-    seen: HashSet<BlobId>,
+    /// Every blob seen (shared with the git readers, which take blobs without this
+    /// collector's lock).
+    seen: Arc<Seen>,
     /// Places where blobs were found, for sources that know them while scanning (files);
     /// git provenance is added after scanning, for matched blobs only.
     places: HashMap<BlobId, Vec<Provenance>>,
@@ -125,7 +173,7 @@ impl Collector {
         Collector {
             rules,
             fingerprint_key,
-            seen: HashSet::new(),
+            seen: Arc::new(Seen::new()),
             places: HashMap::new(),
             matches: HashMap::new(),
             worktree_places: HashMap::new(),
@@ -167,15 +215,9 @@ impl Collector {
         new
     }
 
-    /// Takes blob `id` for scanning; false when it was scanned already.
-    pub(crate) fn claim(&mut self, id: BlobId) -> bool {
-        self.seen.insert(id)
-    }
-
-    /// Counts a blob read from git.
-    pub(crate) fn count_blob(&mut self, len: u64) {
-        self.bytes += len;
-        self.bytes_scanned += len;
+    /// The seen-set, for readers that take blobs without this collector's lock.
+    pub(crate) fn seen(&self) -> Arc<Seen> {
+        Arc::clone(&self.seen)
     }
 
     pub(crate) fn add_matches(&mut self, id: BlobId, located: Vec<Located>) {
@@ -338,9 +380,9 @@ impl Collector {
             warnings: Vec::new(),
             stats: crate::Stats {
                 files: self.files,
-                bytes: self.bytes,
+                bytes: self.bytes + self.seen.blob_bytes(),
                 blobs_scanned: self.seen.len() as u64,
-                bytes_scanned: self.bytes_scanned,
+                bytes_scanned: self.bytes_scanned + self.seen.blob_bytes(),
                 ignored_findings: ignored,
                 already_committed: self.already_committed.len() as u64,
                 ..Default::default()

@@ -49,7 +49,7 @@ pub use ignorefile::{
     Exclusions, FINGERPRINT_KEY_FILE_NAME, GITLEAKS_IGNORE_FILE_NAME, IGNORE_FILE_NAME, PlaceEntry,
     parse_gitleaks_ignore,
 };
-pub use keysnare_types::SkipReason;
+pub use keysnare_types::{SkipReason, Skipped};
 pub use keysnare_walk::DEFAULT_MAX_FILE_SIZE;
 pub use settings::{
     ReportFormat, RuleFlags, ScanFlags, ScanOptions, ScanSettings, Target, load_rules, scan,
@@ -221,15 +221,6 @@ pub enum GitScope {
     /// [`GitScope::Staged`], secrets `HEAD`'s version holds left out), any other as the work
     /// tree holds it; each is reported at its path in the work tree.
     Files(Vec<PathBuf>),
-}
-
-/// An input that was not scanned by policy.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Skipped {
-    /// The input.
-    pub path: String,
-    /// Why.
-    pub reason: SkipReason,
 }
 
 /// An input that could not be read.
@@ -555,19 +546,18 @@ struct GitVisitor<'a> {
     paths: Option<Arc<HashMap<BlobId, Vec<BString>>>>,
     /// Blobs scanned once already, read again with their paths: not claimed or counted.
     rescan: bool,
+    /// The scan's seen-set (the collector's), taken without the collector's lock.
+    seen: Arc<collect::Seen>,
 }
 
 impl BlobVisitor for GitVisitor<'_> {
     fn claim(&mut self, id: &BlobId) -> bool {
-        self.rescan || self.collector.lock().expect("collector").claim(*id)
+        self.rescan || self.seen.insert(*id)
     }
 
     fn visit(&mut self, id: BlobId, data: &[u8]) {
         if !self.rescan {
-            self.collector
-                .lock()
-                .expect("collector")
-                .count_blob(data.len() as u64);
+            self.seen.count_blob(data.len() as u64);
         }
         let path = self
             .paths
@@ -625,6 +615,7 @@ pub fn scan_repository(
         collector: &collector,
         paths: None,
         rescan: false,
+        seen: collector.lock().expect("collector").seen(),
     };
     // Full scans note the tree entries that the rules reading files whole may want.
     let file_names = cfg.rules.file_names();
@@ -822,6 +813,7 @@ fn rescan_files(
         collector,
         paths: Some(Arc::new(paths)),
         rescan: true,
+        seen: collector.lock().expect("collector").seen(),
     };
     let quiet = ReadOptions {
         progress: None,

@@ -551,46 +551,28 @@ impl Graph {
                 left += 1;
             }
         }
-        let (order, reached) = self.order(tips);
-        let mut seen = vec![false; n];
-        let mut hits: Vec<(u32, Hit)> = Vec::new();
-        // The walk: the tree of each commit in order, depth first in the tree's order (the
-        // order of `git ls-tree -r`), each tree once in the whole walk (a tree met before
-        // holds nothing not attributed yet). The stack holds (tree, next entry) pairs.
-        let mut stack: Vec<(u32, u32)> = Vec::new();
-        for &ci in &order {
-            if left == 0 {
-                break;
-            }
-            let root = self.commits[ci].tree;
-            if root == u32::MAX || std::mem::replace(&mut seen[root as usize], true) {
-                continue;
-            }
-            stack.clear();
-            stack.push((root, 0));
-            while let Some(&(tree, next)) = stack.last() {
-                let Some(&edge) = self.tree_edges(tree).get(next as usize) else {
-                    stack.pop();
-                    continue;
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.1 += 1;
-                }
-                let target = edge & NUMBER;
-                if edge & OTHER_EDGE != 0 {
-                    continue;
-                }
-                if edge & TREE_EDGE != 0 {
-                    if !std::mem::replace(&mut seen[target as usize], true) {
-                        stack.push((target, 0));
-                    }
-                } else if std::mem::replace(&mut want[target as usize], false) {
-                    left -= 1;
-                    let chain = stack.iter().map(|&(t, next)| (t, next - 1)).collect();
-                    hits.push((target, Hit { commit: ci, chain }));
-                }
-            }
+        if left == 0 {
+            return (out, problems);
         }
+        let (order, reached) = self.order(tips);
+        let mut hits: Vec<(u32, Hit)> = Vec::new();
+        self.walk(
+            &order,
+            |_, _| {},
+            |ci, blob, chain| {
+                if std::mem::replace(&mut want[blob as usize], false) {
+                    left -= 1;
+                    hits.push((
+                        blob,
+                        Hit {
+                            commit: ci,
+                            chain: chain.collect(),
+                        },
+                    ));
+                }
+                left > 0
+            },
+        );
         let positions: HashMap<usize, usize> =
             order.iter().enumerate().map(|(p, &ci)| (ci, p)).collect();
         // Names and commit details are read back for the hits only, on every thread; each
@@ -653,13 +635,15 @@ impl Graph {
             return Vec::new();
         }
         let (order, _) = self.order(tips);
-        let mut seen = vec![false; self.ids.len()];
         let mut tries: HashMap<u32, usize> = HashMap::new();
         let mut pending: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
-        let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut enter = |tree: u32, stack: &mut Vec<(u32, u32)>| {
-            if let Some(positions) = wanted.get(&tree) {
-                let prefix: Vec<(u32, u32)> = stack.iter().map(|&(t, n)| (t, n - 1)).collect();
+        self.walk(
+            &order,
+            |tree, chain| {
+                let Some(positions) = wanted.get(&tree) else {
+                    return;
+                };
+                let prefix: Vec<(u32, u32)> = chain.collect();
                 let edges = self.tree_edges(tree);
                 for &p in positions {
                     let Some(&edge) = edges.get(p as usize) else {
@@ -673,33 +657,9 @@ impl Graph {
                         pending.push((edge & NUMBER, chain));
                     }
                 }
-            }
-            stack.push((tree, 0));
-        };
-        for &ci in &order {
-            let root = self.commits[ci].tree;
-            if root == u32::MAX || std::mem::replace(&mut seen[root as usize], true) {
-                continue;
-            }
-            stack.clear();
-            enter(root, &mut stack);
-            while let Some(&(tree, next)) = stack.last() {
-                let Some(&edge) = self.tree_edges(tree).get(next as usize) else {
-                    stack.pop();
-                    continue;
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.1 += 1;
-                }
-                let target = edge & NUMBER;
-                if edge & TREE_EDGE != 0
-                    && edge & OTHER_EDGE == 0
-                    && !std::mem::replace(&mut seen[target as usize], true)
-                {
-                    enter(target, &mut stack);
-                }
-            }
-        }
+            },
+            |_, _, _| true,
+        );
         let paths: Vec<Option<BString>> = crate::pool(threads).install(|| {
             pending
                 .par_iter()
@@ -721,6 +681,54 @@ impl Graph {
             }
         }
         out
+    }
+
+    /// Walks the root tree of each commit of `order` in memory, depth first in the tree's
+    /// order (the order of `git ls-tree -r`) with an explicit stack, each tree once in the
+    /// whole walk (a tree met before holds nothing the walk has not seen). `tree(t, chain)`
+    /// is told of each tree entered, `chain` giving the (tree, entry) pairs that lead to it;
+    /// `blob(commit, b, chain)` of each regular or executable file, `chain` ending with its
+    /// own entry, and stops the walk by returning false.
+    fn walk(
+        &self,
+        order: &[usize],
+        mut tree: impl FnMut(u32, &mut dyn Iterator<Item = (u32, u32)>),
+        mut blob: impl FnMut(usize, u32, &mut dyn Iterator<Item = (u32, u32)>) -> bool,
+    ) {
+        let mut seen = vec![false; self.ids.len()];
+        // (tree, next entry); for every tree but the top, `next - 1` is the entry being read.
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        for &ci in order {
+            let root = self.commits[ci].tree;
+            if root == u32::MAX || std::mem::replace(&mut seen[root as usize], true) {
+                continue;
+            }
+            tree(root, &mut std::iter::empty());
+            stack.clear();
+            stack.push((root, 0));
+            while let Some(&(t, next)) = stack.last() {
+                let Some(&edge) = self.tree_edges(t).get(next as usize) else {
+                    stack.pop();
+                    continue;
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                let target = edge & NUMBER;
+                if edge & OTHER_EDGE != 0 {
+                    continue;
+                }
+                let mut chain = stack.iter().map(|&(t, next)| (t, next - 1));
+                if edge & TREE_EDGE != 0 {
+                    if !std::mem::replace(&mut seen[target as usize], true) {
+                        tree(target, &mut chain);
+                        stack.push((target, 0));
+                    }
+                } else if !blob(ci, target, &mut chain) {
+                    return;
+                }
+            }
+        }
     }
 
     /// The path that `chain` leads to, from the names of its trees' entries.

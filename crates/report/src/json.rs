@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use bstr::ByteSlice;
 
-use keysnare_types::{Finding, Location, Provenance};
+use keysnare_types::{Finding, Location, Provenance, SkipReason, Skipped};
 
 use crate::{Options, Report, finish, shown_line, shown_secret};
 
@@ -83,10 +83,61 @@ struct JsonReason<'a> {
     weight: f32,
 }
 
+/// A skipped input: the reason's stable `kind` and its numbers for tools, its text for
+/// people. A number is present only for the kinds that have it.
 #[derive(Serialize)]
 struct JsonSkip<'a> {
     path: &'a str,
-    reason: &'a str,
+    kind: &'static str,
+    reason: String,
+    /// Bytes: the input's size (`too_large`, `memory_budget`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    /// Bytes: the cap the size went over (`too_large`, `memory_budget`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<u64>,
+    /// The time limit in seconds (`time_limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds: Option<u64>,
+    /// Matches found, and the first ones kept (`too_many_matches`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<usize>,
+}
+
+impl<'a> JsonSkip<'a> {
+    fn of(s: &'a Skipped) -> JsonSkip<'a> {
+        let mut j = JsonSkip {
+            path: &s.path,
+            kind: s.reason.kind(),
+            reason: s.reason.to_string(),
+            size: None,
+            limit: None,
+            seconds: None,
+            found: None,
+            kept: None,
+        };
+        match s.reason {
+            SkipReason::TooLarge { size, limit } | SkipReason::MemoryBudget { size, limit } => {
+                j.size = Some(size);
+                j.limit = Some(limit);
+            }
+            SkipReason::TimeLimit { seconds } => j.seconds = Some(seconds),
+            SkipReason::TooManyMatches { found, kept } => {
+                j.found = Some(found);
+                j.kept = Some(kept);
+            }
+            SkipReason::Symlink | SkipReason::NotRegular => {}
+        }
+        j
+    }
+}
+
+/// A skipped input as the JSON report's `skipped` array holds it; SARIF notifications carry
+/// the same object in their properties.
+pub(crate) fn skip_json(s: &Skipped) -> serde_json::Value {
+    serde_json::json!(JsonSkip::of(s))
 }
 
 #[derive(Serialize)]
@@ -236,7 +287,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             locations: report.location_count(),
             ignored_findings: s.ignored_findings,
             already_committed: s.already_committed,
-            skipped: s.skipped.len(),
+            skipped: s.reported_skips().count(),
             incomplete: s.incomplete,
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
@@ -251,11 +302,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
                 .collect(),
             fingerprint_key: s.fingerprint_key.clone(),
         },
-        skipped: s
-            .skipped
-            .iter()
-            .map(|(path, reason)| JsonSkip { path, reason })
-            .collect(),
+        skipped: s.reported_skips().map(JsonSkip::of).collect(),
         errors: s
             .errors
             .iter()

@@ -26,15 +26,19 @@ fn xml(s: &str) -> String {
 }
 
 /// Writes one `<testsuite>`: a failed `<testcase>` per finding (named by rule and first
-/// location), or one passing case when nothing was found; and, when the scan is incomplete
-/// (inputs left unscanned for want of memory), a case in error saying so.
+/// location), or one passing case when nothing was found; when the scan is incomplete
+/// (inputs left unscanned for want of memory), a case in error saying so; then a skipped
+/// `<testcase>` per input skipped or cut short, its class `skipped.KIND` (the reason's
+/// [`kind`](keysnare_types::SkipReason::kind)), its name the path, and the reason's text in
+/// `<skipped message>`.
 pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     finish((|| {
         let n = report.findings.len();
         let incomplete = report.summary.incomplete;
         let errors = usize::from(incomplete > 0);
         let clean = usize::from(n == 0 && incomplete == 0);
-        let tests = n + clean + errors;
+        let skipped = report.summary.reported_skips().count();
+        let tests = n + clean + errors + skipped;
         let secs = report.summary.elapsed.as_secs_f64();
         writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
@@ -43,7 +47,7 @@ pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io
         )?;
         writeln!(
             w,
-            r#"  <testsuite name="keysnare secret scan" tests="{tests}" failures="{n}" errors="{errors}" skipped="0" time="{secs:.3}">"#,
+            r#"  <testsuite name="keysnare secret scan" tests="{tests}" failures="{n}" errors="{errors}" skipped="{skipped}" time="{secs:.3}">"#,
         )?;
         if clean == 1 {
             writeln!(
@@ -122,6 +126,20 @@ pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io
                 xml(&format!("{title} in {name}")),
                 xml(&f.rule_id),
                 xml(&body)
+            )?;
+            writeln!(w, "    </testcase>")?;
+        }
+        for s in report.summary.reported_skips() {
+            writeln!(
+                w,
+                r#"    <testcase classname="skipped.{}" name="{}" time="0">"#,
+                s.reason.kind(),
+                xml(&s.path)
+            )?;
+            writeln!(
+                w,
+                r#"      <skipped message="{}"/>"#,
+                xml(&s.reason.to_string())
             )?;
             writeln!(w, "    </testcase>")?;
         }

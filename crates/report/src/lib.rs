@@ -12,6 +12,8 @@
 mod json;
 mod junit;
 mod sarif;
+#[cfg(test)]
+mod skipped_tests;
 mod text;
 
 use std::io;
@@ -23,14 +25,14 @@ use jiff::fmt::temporal::DateTimePrinter;
 use jiff::tz::Offset;
 
 use keysnare_rules::{Rule, RuleSet};
-use keysnare_types::{Finding, Location, Severity};
+use keysnare_types::{Finding, Location, Severity, Skipped};
 
 pub use json::{write_json, write_jsonl};
 pub use junit::write_junit;
 pub use sarif::{
     FINGERPRINT_KEY, MAX_GZIPPED_BYTES, MAX_RESULTS, SarifContext, path_to_uri, write_sarif,
 };
-pub use text::{human_bytes, memory_line, memory_warning, summary_line, write_text};
+pub use text::{memory_line, memory_warning, skipped_line, summary_line, write_text};
 
 /// What a reporter needs to know about the scan besides its findings.
 #[derive(Clone, Debug, Default)]
@@ -43,8 +45,9 @@ pub struct Summary {
     pub blobs_scanned: u64,
     /// Whether the scan read git objects (then blobs, not files, are counted).
     pub git: bool,
-    /// Inputs skipped by policy or for want of memory: `(path, reason)`.
-    pub skipped: Vec<(String, String)>,
+    /// Inputs skipped or cut short, with why: every one the scan met. Reports list those
+    /// [`Summary::reported_skips`] gives; `-v` lists them all ([`skipped_line`]).
+    pub skipped: Vec<Skipped>,
     /// How many of the skipped inputs were left unscanned for want of memory: when any
     /// were, the scan is incomplete.
     pub incomplete: usize,
@@ -65,6 +68,15 @@ pub struct Summary {
     pub phases: Vec<keysnare_types::Phase>,
     /// Where the fingerprint key came from: `environment`, `project`, or `none` (unkeyed).
     pub fingerprint_key: Option<String>,
+}
+
+impl Summary {
+    /// The skipped inputs reports list and count: all but those skipped for a reason
+    /// [`SkipReason::is_reported`](keysnare_types::SkipReason::is_reported) leaves out
+    /// (symbolic links, which the walk never follows by design).
+    pub fn reported_skips(&self) -> impl Iterator<Item = &Skipped> {
+        self.skipped.iter().filter(|s| s.reason.is_reported())
+    }
 }
 
 /// A finished scan, ready to write.

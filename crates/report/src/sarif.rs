@@ -422,15 +422,17 @@ pub fn write_sarif(
             "message": {"text": with_period(&format!("Not scanned: {path}: {message}"))}
         }));
     }
-    // Each input a limit skipped or cut short (size cap, --max-findings), the first 100.
+    // Each input a limit skipped or cut short (size cap, --max-findings), the first 100,
+    // with the reason's kind and numbers in the properties (as JSON's `skipped` has them).
     const LISTED: usize = 100;
-    for (path, reason) in report.summary.skipped.iter().take(LISTED) {
+    for s in report.summary.reported_skips().take(LISTED) {
         notifications.push(json!({
             "level": "note",
-            "message": {"text": with_period(&format!("Skipped or cut short: {path}: {reason}"))}
+            "message": {"text": with_period(&format!("Skipped or cut short: {}: {}", s.path, s.reason))},
+            "properties": crate::json::skip_json(s),
         }));
     }
-    let skipped = report.summary.skipped.len();
+    let skipped = report.summary.reported_skips().count();
     if skipped > LISTED {
         notifications.push(json!({
             "level": "note",

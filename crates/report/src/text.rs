@@ -6,7 +6,9 @@ use anstyle::{AnsiColor, Effects, Style};
 
 use bstr::ByteSlice;
 
-use keysnare_types::{Finding, Location, Provenance, Severity, escape_control};
+use keysnare_types::{
+    Finding, Location, Provenance, Severity, Skipped, escape_control, human_bytes,
+};
 
 use crate::{Options, Report, finish, redacted_line, shown_secret};
 
@@ -182,6 +184,16 @@ fn write_text_inner(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> i
     w.flush()
 }
 
+/// The line `-v` prints on stderr for an input skipped or cut short, symbolic links
+/// included: `keysnare: skipped PATH: REASON`, the path through [`escape_control`].
+pub fn skipped_line(s: &Skipped) -> String {
+    format!(
+        "keysnare: skipped {}: {}",
+        escape_control(&s.path),
+        s.reason
+    )
+}
+
 /// The memory plan and use, for `-v`: the budget, the peak resident size, how the budget
 /// was split, and the mapped packs (page cache, outside the budget).
 pub fn memory_line(m: &keysnare_types::MemoryUse) -> String {
@@ -305,8 +317,9 @@ pub fn summary_line(report: &Report<'_>) -> String {
             if s.already_committed == 1 { "it" } else { "them" },
         ));
     }
-    if !s.skipped.is_empty() {
-        line.push_str(&format!("; {} skipped (-v lists them)", s.skipped.len()));
+    let skipped = s.reported_skips().count();
+    if skipped > 0 {
+        line.push_str(&format!("; {skipped} skipped (-v lists them)"));
     }
     if s.incomplete > 0 {
         line.push_str(&format!(
@@ -326,22 +339,6 @@ pub fn summary_line(report: &Report<'_>) -> String {
         ));
     }
     line
-}
-
-/// `1.5 MiB`-style sizes.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 /// A commit on one line: short id, author, date and summary.

@@ -29,6 +29,7 @@ mod id;
 mod memory;
 mod phase;
 mod progress;
+mod size;
 mod skip;
 
 pub use escape::{escape_control, shown_path};
@@ -40,7 +41,8 @@ pub use id::{BlobId, Fingerprint, FingerprintKey, ParseIdError};
 pub use memory::{MemoryGate, MemoryPlan, MemoryUse, Permit};
 pub use phase::{Phase, Phases, phases_line};
 pub use progress::Progress;
-pub use skip::{SkipReason, human_bytes};
+pub use size::human_bytes;
+pub use skip::{SkipReason, Skipped};
 
 /// A unit of work: content and the id that names it.
 #[derive(Clone, Debug)]

@@ -1,17 +1,30 @@
 //! Why an input was not scanned, or not scanned to its end: one type with the data, one
-//! text.
+//! text, one stable name for tools.
 use std::fmt;
+
+use crate::human_bytes;
+
+/// An input that was not scanned, or not scanned to its end, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// The input: a path, or `blob ID` for a git object that no path names yet.
+    pub path: String,
+    /// Why.
+    pub reason: SkipReason,
+}
 
 /// Why a file or blob was not read, or was read only in part.
 ///
-/// The engine records these with the data each needs; what a person reads is made in one
-/// place, [`Display`](fmt::Display), which the text, JSON and SARIF reports and `-v` share.
+/// The engine records these with the data each needs, and reporters render them: what a
+/// person reads is made in one place, [`Display`](fmt::Display), which every report and
+/// `-v` share; what a tool reads is [`kind`](SkipReason::kind) and the variant's numbers.
 ///
 /// ```
 /// use keysnare_types::SkipReason;
 ///
 /// let r = SkipReason::TooLarge { size: 80 << 20, limit: 64 << 20 };
 /// assert_eq!(r.to_string(), "larger than --max-file-size (80.0 MiB > 64.0 MiB)");
+/// assert_eq!(r.kind(), "too_large");
 /// assert!(r.is_reported() && !r.is_incomplete());
 /// assert!(!SkipReason::Symlink.is_reported());
 /// assert!(SkipReason::MemoryBudget { size: 80 << 20, limit: 16 << 20 }.is_incomplete());
@@ -51,6 +64,20 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// A stable name of the reason for tools (JSON `kind`, SARIF and JUnit): `too_large`,
+    /// `memory_budget`, `time_limit`, `too_many_matches`, `symlink` or `not_regular`. Names
+    /// are never changed or reused; a new reason gets a new one.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::TooLarge { .. } => "too_large",
+            SkipReason::MemoryBudget { .. } => "memory_budget",
+            SkipReason::TimeLimit { .. } => "time_limit",
+            SkipReason::TooManyMatches { .. } => "too_many_matches",
+            SkipReason::Symlink => "symlink",
+            SkipReason::NotRegular => "not_regular",
+        }
+    }
+
     /// Whether reports list inputs skipped for this reason: every reason but a symbolic
     /// link, which the walk never follows by design (`-v` lists those too).
     pub fn is_reported(&self) -> bool {
@@ -92,22 +119,6 @@ impl fmt::Display for SkipReason {
                 "{found} matches; only the first {kept} are reported (--max-findings)"
             ),
         }
-    }
-}
-
-/// A byte count for people: `512 B`, `1.5 KiB`, `64.0 MiB` (powers of 1024, one decimal).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
     }
 }
 
@@ -158,13 +169,28 @@ mod tests {
         }
     }
 
+    /// Tools match on these names (docs/JSON.md): each reason has its own, spelled as
+    /// documented.
     #[test]
-    fn bytes_for_people() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1.0 KiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(64 << 20), "64.0 MiB");
-        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
+    fn every_reason_has_its_documented_kind() {
+        let kinds = [
+            (SkipReason::TooLarge { size: 2, limit: 1 }, "too_large"),
+            (
+                SkipReason::MemoryBudget { size: 2, limit: 1 },
+                "memory_budget",
+            ),
+            (SkipReason::TimeLimit { seconds: 1 }, "time_limit"),
+            (
+                SkipReason::TooManyMatches { found: 2, kept: 1 },
+                "too_many_matches",
+            ),
+            (SkipReason::Symlink, "symlink"),
+            (SkipReason::NotRegular, "not_regular"),
+        ];
+        for (reason, kind) in &kinds {
+            assert_eq!(reason.kind(), *kind);
+        }
+        let distinct: std::collections::BTreeSet<_> = kinds.iter().map(|(r, _)| r.kind()).collect();
+        assert_eq!(distinct.len(), kinds.len());
     }
 }
