@@ -1717,7 +1717,7 @@ fn a_blob_the_memory_budget_skips_is_an_incomplete_scan() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 
-    // SARIF: a tool execution notification; JUnit: a case in error; JSON Lines, which
+    // SARIF: a tool execution notification; JUnit: a case in error and the skipped blob; JSON Lines, which
     // holds findings only: the exit code and stderr.
     let run = |format: &str| {
         let out = keysnare()
@@ -1743,8 +1743,9 @@ fn a_blob_the_memory_budget_skips_is_an_incomplete_scan() {
     );
     let junit = String::from_utf8(run("junit")).unwrap();
     assert!(
-        junit.contains(r#"tests="1" failures="0" errors="1""#)
+        junit.contains(r#"tests="2" failures="0" errors="1""#)
             && junit.contains(r#"<error message="incomplete scan: 1 file or blob"#)
+            && junit.contains(r#"<testcase classname="skipped.memory_budget""#)
             && !junit.contains("no secrets found"),
         "{junit}"
     );
