@@ -11,8 +11,9 @@ macro_rules! exit_codes {
 Exit codes:
   0  nothing found
   1  findings (change with --exit-code)
-  2  error: bad arguments or rules, or something that could not be read or was skipped
-     as unreadable (a file, a git object), when nothing was found"
+  2  error: bad arguments or rules, something that could not be read or was skipped as
+     unreadable (a file, a git object), or an incomplete scan (a file or blob larger than
+     the memory budget lets one take), when nothing was found"
     };
 }
 
@@ -390,12 +391,15 @@ pub struct ScanArgs {
     /// or `scan.max_file_size` of the configuration]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
-    /// Plan memory within SIZE (bytes, or with a unit: 512M, 2GiB): the rules, history
-    /// bookkeeping, mapped packs and threads get their reserves, and the rest bounds the
-    /// file and blob content held at once; a blob larger than that is skipped and listed,
-    /// fewer threads run when the budget is tight, and the summary (-v), JSON and SARIF
-    /// report the plan and the peak resident size [default: `scan.memory_budget` of the
-    /// configuration, else 1GiB, or 128MiB per worker thread (-j) when that is more]
+    /// Plan heap within SIZE (bytes, or with a unit: 512M, 2GiB): the rules, history
+    /// bookkeeping and threads get their reserves, and the rest bounds the file and blob
+    /// content held at once (mapped pack files are page cache, outside the budget). When
+    /// the budget is tight, fewer threads run and a warning says so; a file or blob larger
+    /// than the content allowance is skipped, listed and warned about, and the scan is
+    /// incomplete (exit 2 when nothing was found). The summary (-v), JSON and SARIF report
+    /// the plan and the peak resident size [default: `scan.memory_budget` of the
+    /// configuration, else 1GiB, or 128MiB per worker thread (-j) when that is more, raised
+    /// to what a large history needs to run every thread, up to the machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_budget: Option<u64>,
     /// Keep at most N matches per file or blob; a file with more (generated data, a hostile

@@ -31,7 +31,7 @@ use args::{Cli, ColorChoice, Command, ListFormat, ProgressChoice, RulesCommand, 
 pub const EXIT_CLEAN: i32 = 0;
 /// Exit code: findings (default of `--exit-code`).
 pub const EXIT_FINDINGS: i32 = 1;
-/// Exit code: an error.
+/// Exit code: an error, or an incomplete scan, while nothing was found.
 pub const EXIT_ERROR: i32 = 2;
 
 /// Runs the command line in `std::env::args` and returns the process exit code.
@@ -335,11 +335,12 @@ fn import_gitleaks(config: &Path, output: Option<&Path>, force: bool) -> Result<
     Ok(EXIT_CLEAN)
 }
 
-/// Findings decide the exit code; without findings, an unreadable input makes it 2.
+/// Findings decide the exit code; without findings, an unreadable input or an incomplete
+/// scan (an input left unscanned for want of memory) makes it 2.
 fn exit_code(out: &ScanOutput, findings_code: i32) -> i32 {
     if !out.findings.is_empty() {
         findings_code
-    } else if !out.errors.is_empty() {
+    } else if !out.errors.is_empty() || out.incomplete() > 0 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
@@ -406,6 +407,7 @@ fn summary_of(out: &ScanOutput) -> Summary {
         blobs_scanned: out.stats.blobs_scanned,
         git: false,
         skipped: out.skipped.clone(),
+        incomplete: out.incomplete(),
         errors: out
             .errors
             .iter()

@@ -39,7 +39,7 @@ use keysnare_matcher::Matcher;
 use keysnare_rules::RuleSet;
 use keysnare_types::{
     BlobId, CommitInfo, Finding, FingerprintKey, MemoryGate, MemoryUse, Phase, Phases, Progress,
-    Provenance,
+    Provenance, human_bytes,
 };
 use keysnare_walk::{Event, Walk};
 
@@ -153,9 +153,9 @@ pub struct ScanConfig {
     /// Time allowed to scan one file or blob; one that takes longer keeps what was found
     /// and is counted in the skipped list. `None`: no limit.
     pub max_blob_time: Option<Duration>,
-    /// Bytes the scan plans its memory within ([`memory::plan`]): reserves for rules,
-    /// bookkeeping, mapped packs and threads; the rest bounds the content held at once.
-    /// `None`: [`memory::default_budget`].
+    /// Bytes of heap the scan plans its memory within ([`memory::plan`]): reserves for
+    /// rules, history bookkeeping and threads; the rest bounds the content held at once.
+    /// `None`: [`memory::default_budget_for`] the scan's workload.
     pub memory_budget: Option<u64>,
     /// The key findings' fingerprints are made with ([`FingerprintKey::fingerprint`]), or
     /// `None` for unkeyed fingerprints ([`Fingerprint::unkeyed`]). Ignore and baseline
@@ -172,7 +172,9 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
-    /// The memory budget in bytes: the one given, or [`memory::default_budget`].
+    /// The memory budget in bytes before the workload is known: the one given, or
+    /// [`memory::default_budget`] (which a scan of a large history raises:
+    /// [`memory::default_budget_for`]).
     pub fn memory_budget_bytes(&self) -> u64 {
         self.memory_budget
             .unwrap_or_else(|| memory::default_budget(self.threads))
@@ -259,15 +261,27 @@ pub struct Stats {
 pub struct ScanOutput {
     /// Findings, sorted by first location.
     pub findings: Vec<Finding>,
-    /// Inputs skipped by policy (too large, not regular files, symlinks).
+    /// Inputs skipped by policy (too large, not regular files, symlinks) or for want of
+    /// memory (see [`ScanOutput::incomplete`]).
     pub skipped: Vec<Skipped>,
     /// Inputs that could not be read.
     pub errors: Vec<ScanError>,
-    /// What the user should know about the results (a range read across a shallow clone's
-    /// boundary).
+    /// What the user should know about the results: a range read across a shallow clone's
+    /// boundary, a memory budget that ran fewer threads than asked or left inputs unscanned.
     pub warnings: Vec<String>,
     /// Counters.
     pub stats: Stats,
+}
+
+impl ScanOutput {
+    /// Inputs left unscanned for want of memory ([`SkipReason::is_incomplete`]): when there
+    /// are any, the scan is incomplete.
+    pub fn incomplete(&self) -> usize {
+        self.skipped
+            .iter()
+            .filter(|s| s.reason.is_incomplete())
+            .count()
+    }
 }
 
 /// Scans files and directories.
@@ -307,29 +321,75 @@ pub fn scan_paths(cfg: &ScanConfig, roots: &[PathBuf]) -> Result<ScanOutput, Err
 struct Budget {
     cfg: ScanConfig,
     plan: keysnare_types::MemoryPlan,
+    work: memory::Workload,
     gate: Arc<MemoryGate>,
     rss: memory::PeakRss,
 }
 
 impl Budget {
     fn new(cfg: &ScanConfig, odb: Option<keysnare_git::OdbSize>, full_history: bool) -> Budget {
-        let plan = memory::plan(
-            cfg.memory_budget_bytes(),
-            &memory::Workload {
-                threads: cfg.threads,
-                max_file_size: cfg.max_file_size,
-                odb,
-                full_history,
-            },
-        );
+        let work = memory::Workload {
+            threads: cfg.threads,
+            max_file_size: cfg.max_file_size,
+            odb,
+            full_history,
+        };
+        let budget = cfg
+            .memory_budget
+            .unwrap_or_else(|| memory::default_budget_for(&work, memory::machine_memory()));
+        let plan = memory::plan(budget, &work);
         let mut cfg = cfg.clone();
         cfg.threads = plan.threads;
         Budget {
             gate: Arc::new(MemoryGate::new(plan.in_flight)),
             plan,
+            work,
             cfg,
             rss: memory::PeakRss::start(),
         }
+    }
+
+    /// What the user should know about the plan and what it skipped: fewer threads than
+    /// asked, and inputs left unscanned for want of memory (the scan is incomplete).
+    fn warnings(&self, out: &ScanOutput) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let p = &self.plan;
+        // A plan that does not fit at all is warned about with the memory line.
+        if p.threads_cut() && p.fits() {
+            let bookkeeping = if p.index > 0 {
+                format!(" beside the history bookkeeping ({})", human_bytes(p.index))
+            } else {
+                String::new()
+            };
+            warnings.push(format!(
+                "the memory budget ({}) runs {} of the {} worker threads asked for: each takes {}{bookkeeping} and room for one file or blob at the size cap; --memory-budget {} runs them all",
+                human_bytes(p.budget),
+                p.threads,
+                p.asked,
+                human_bytes(memory::WORKER_RESERVE),
+                human_bytes(memory::budget_for_all_threads(p, &self.work)),
+            ));
+        }
+        let over: Vec<u64> = out
+            .skipped
+            .iter()
+            .filter_map(|s| match s.reason {
+                SkipReason::MemoryBudget { size, .. } => Some(size),
+                _ => None,
+            })
+            .collect();
+        if let Some(&largest) = over.iter().max() {
+            let n = over.len();
+            warnings.push(format!(
+                "incomplete scan: {n} {} larger than the memory budget lets one take ({}) {} not scanned (the largest: {}); raise --memory-budget (-v lists {})",
+                if n == 1 { "file or blob" } else { "files or blobs" },
+                human_bytes(self.gate.capacity()),
+                if n == 1 { "was" } else { "were" },
+                human_bytes(largest),
+                if n == 1 { "it" } else { "them" },
+            ));
+        }
+        warnings
     }
 
     fn used(&self) -> MemoryUse {
@@ -966,6 +1026,8 @@ fn read_introduced(
 fn finish(mut out: ScanOutput, start: Instant, budget: &Budget) -> ScanOutput {
     out.errors.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let warnings = budget.warnings(&out);
+    out.warnings.extend(warnings);
     out.stats.elapsed = start.elapsed();
     out.stats.memory = budget.used();
     out

@@ -140,7 +140,8 @@ pub struct ScanOptions {
     /// `--max-file-size`, else `scan.max_file_size`, else [`DEFAULT_MAX_FILE_SIZE`].
     pub max_file_size: u64,
     /// `--memory-budget`, else `scan.memory_budget`, else `None`: the engine's default for
-    /// the threads the scan runs ([`memory::default_budget`](crate::memory::default_budget)).
+    /// the threads the scan runs and what it reads
+    /// ([`memory::default_budget_for`](crate::memory::default_budget_for)).
     pub memory_budget: Option<u64>,
     /// `scan.exclude`, then `--exclude`: both apply.
     pub excludes: Vec<String>,

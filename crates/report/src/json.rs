@@ -157,6 +157,7 @@ struct JsonSummary {
     #[serde(skip_serializing_if = "is_zero")]
     already_committed: u64,
     skipped: usize,
+    incomplete: usize,
     errors: usize,
     elapsed_ms: u128,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -287,6 +288,7 @@ pub fn write_json(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io:
             ignored_findings: s.ignored_findings,
             already_committed: s.already_committed,
             skipped: s.reported_skips().count(),
+            incomplete: s.incomplete,
             errors: s.errors.len(),
             elapsed_ms: s.elapsed.as_millis(),
             memory: s.memory.as_ref().map(memory_json),
@@ -340,6 +342,7 @@ pub(crate) fn memory_json(m: &keysnare_types::MemoryUse) -> serde_json::Value {
             "mapped_packs": p.mapped,
             "workers": p.workers,
             "threads": p.threads,
+            "threads_asked": p.asked,
             "delta_caches": p.caches,
             "in_flight": p.in_flight,
         },

@@ -26,30 +26,57 @@ fn xml(s: &str) -> String {
 }
 
 /// Writes one `<testsuite>`: a failed `<testcase>` per finding (named by rule and first
-/// location), or one passing case when nothing was found; then a skipped `<testcase>` per
-/// input skipped or cut short, its class `skipped.KIND` (the reason's
+/// location), or one passing case when nothing was found; when the scan is incomplete
+/// (inputs left unscanned for want of memory), a case in error saying so; then a skipped
+/// `<testcase>` per input skipped or cut short, its class `skipped.KIND` (the reason's
 /// [`kind`](keysnare_types::SkipReason::kind)), its name the path, and the reason's text in
 /// `<skipped message>`.
 pub fn write_junit(w: &mut dyn Write, report: &Report<'_>, opts: &Options) -> io::Result<()> {
     finish((|| {
         let n = report.findings.len();
+        let incomplete = report.summary.incomplete;
+        let errors = usize::from(incomplete > 0);
+        let clean = usize::from(n == 0 && incomplete == 0);
         let skipped = report.summary.reported_skips().count();
-        let tests = n.max(1) + skipped;
+        let tests = n + clean + errors + skipped;
         let secs = report.summary.elapsed.as_secs_f64();
         writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             w,
-            r#"<testsuites name="keysnare" tests="{tests}" failures="{n}" errors="0" time="{secs:.3}">"#,
+            r#"<testsuites name="keysnare" tests="{tests}" failures="{n}" errors="{errors}" time="{secs:.3}">"#,
         )?;
         writeln!(
             w,
-            r#"  <testsuite name="keysnare secret scan" tests="{tests}" failures="{n}" errors="0" skipped="{skipped}" time="{secs:.3}">"#,
+            r#"  <testsuite name="keysnare secret scan" tests="{tests}" failures="{n}" errors="{errors}" skipped="{skipped}" time="{secs:.3}">"#,
         )?;
-        if n == 0 {
+        if clean == 1 {
             writeln!(
                 w,
                 r#"    <testcase classname="keysnare" name="no secrets found" time="0"/>"#
             )?;
+        }
+        if incomplete > 0 {
+            let text = format!(
+                "incomplete scan: {incomplete} {} larger than the memory budget lets one take {} not scanned; raise --memory-budget (keysnare scan -v lists {})",
+                if incomplete == 1 {
+                    "file or blob"
+                } else {
+                    "files or blobs"
+                },
+                if incomplete == 1 { "was" } else { "were" },
+                if incomplete == 1 { "it" } else { "them" },
+            );
+            writeln!(
+                w,
+                r#"    <testcase classname="keysnare" name="every input scanned" time="0">"#
+            )?;
+            writeln!(
+                w,
+                r#"      <error message="{}" type="incomplete">{}</error>"#,
+                xml(&text),
+                xml(&text)
+            )?;
+            writeln!(w, "    </testcase>")?;
         }
         for f in report.findings {
             let rule = report.rule_of(f);

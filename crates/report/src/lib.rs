@@ -48,10 +48,13 @@ pub struct Summary {
     /// Inputs skipped or cut short, with why: every one the scan met. Reports list those
     /// [`Summary::reported_skips`] gives; `-v` lists them all ([`skipped_line`]).
     pub skipped: Vec<Skipped>,
+    /// How many of the skipped inputs were left unscanned for want of memory: when any
+    /// were, the scan is incomplete.
+    pub incomplete: usize,
     /// Inputs that could not be read: `(path, message)`.
     pub errors: Vec<(String, String)>,
     /// What the reader should know about the results (a range read across a shallow clone's
-    /// boundary).
+    /// boundary, a memory budget that ran fewer threads than asked or left inputs unscanned).
     pub warnings: Vec<String>,
     /// Findings dropped because the ignore file lists them.
     pub ignored_findings: u64,

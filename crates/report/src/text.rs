@@ -194,19 +194,21 @@ pub fn skipped_line(s: &Skipped) -> String {
     )
 }
 
-/// The memory plan and use, for `-v`: the budget, the peak resident size, and how the
-/// budget was split.
+/// The memory plan and use, for `-v`: the budget, the peak resident size, how the budget
+/// was split, and the mapped packs (page cache, outside the budget).
 pub fn memory_line(m: &keysnare_types::MemoryUse) -> String {
     let p = &m.plan;
     let mut parts = vec![format!("rules {}", human_bytes(p.rules))];
     if p.index > 0 {
         parts.push(format!("history index {}", human_bytes(p.index)));
     }
-    if p.mapped > 0 {
-        parts.push(format!("mapped packs {}", human_bytes(p.mapped)));
-    }
+    let asked = if p.threads_cut() {
+        format!(" (of {} asked)", p.asked)
+    } else {
+        String::new()
+    };
     parts.push(format!(
-        "{} {} {}",
+        "{} {}{asked} {}",
         p.threads,
         if p.threads == 1 { "worker" } else { "workers" },
         human_bytes(p.workers)
@@ -222,26 +224,39 @@ pub fn memory_line(m: &keysnare_types::MemoryUse) -> String {
     let peak = m
         .peak_rss
         .map_or_else(|| "unknown".to_string(), human_bytes);
+    // Mapped packs are page cache: the resident size counts them, the budget does not.
+    let mapped = if p.mapped > 0 {
+        format!(" + {} of mapped packs", human_bytes(p.mapped))
+    } else {
+        String::new()
+    };
     format!(
-        "keysnare: memory: peak resident {peak} of a {} budget ({})",
+        "keysnare: memory: peak resident {peak} of a {} budget{mapped} ({})",
         human_bytes(p.budget),
         parts.join(", ")
     )
 }
 
 /// A warning when the scan did not keep within its memory budget: the plan's reserves
-/// alone were over it, or the peak resident size went past it. `None` when it kept within.
+/// alone were over it, or the peak resident size went past it and the mapped packs' pages.
+/// `None` when it kept within.
 pub fn memory_warning(m: &keysnare_types::MemoryUse) -> Option<String> {
     let p = &m.plan;
     if !p.fits() {
         return Some(format!(
-            "the memory budget ({}) is less than this scan needs at least ({}: rules, history index and mapped packs, one worker, the least content in flight); it ran with those anyway. Raise --memory-budget",
+            "the memory budget ({}) is less than this scan needs at least ({}: rules, history index, one worker, the least content in flight); it ran with those anyway. Raise --memory-budget",
             human_bytes(p.budget),
             human_bytes(p.planned())
         ));
     }
     match m.peak_rss {
-        Some(r) if r > p.budget => Some(format!(
+        Some(r) if r > m.resident_limit() && p.mapped > 0 => Some(format!(
+            "the peak resident size ({}) went over the memory budget ({}) and the mapped packs ({})",
+            human_bytes(r),
+            human_bytes(p.budget),
+            human_bytes(p.mapped)
+        )),
+        Some(r) if r > m.resident_limit() => Some(format!(
             "the peak resident size ({}) went over the memory budget ({})",
             human_bytes(r),
             human_bytes(p.budget)
@@ -305,6 +320,12 @@ pub fn summary_line(report: &Report<'_>) -> String {
     let skipped = s.reported_skips().count();
     if skipped > 0 {
         line.push_str(&format!("; {skipped} skipped (-v lists them)"));
+    }
+    if s.incomplete > 0 {
+        line.push_str(&format!(
+            "; incomplete: {} not scanned for want of memory (raise --memory-budget)",
+            s.incomplete
+        ));
     }
     if !s.errors.is_empty() {
         line.push_str(&format!(

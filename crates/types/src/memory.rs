@@ -96,23 +96,28 @@ impl Drop for Permit<'_> {
 
 /// How a scan splits its memory budget, worked out before it starts.
 ///
-/// The parts it can size in advance are reserved first: the compiled rules, the per-object
-/// bookkeeping of a full-history pass, the pack files it maps, and each worker thread's
-/// scratch and delta-base cache. What is left is the **in-flight** allowance: the bytes of
-/// file and blob content the workers may hold at once, enforced by a [`MemoryGate`]. It is
-/// also the per-blob memory cap: a blob under the size cap but larger than it is skipped
-/// and reported. When the reserves alone leave too little, the plan runs fewer worker
-/// threads; when even one does not fit, it keeps a minimal allowance and says it is over
-/// budget.
+/// The budget is heap: the parts it can size in advance are reserved first (the compiled
+/// rules, the per-object bookkeeping and history graph of a full-history pass, and each
+/// worker thread's scratch and delta-base cache). What is left is the **in-flight**
+/// allowance: the bytes of file and blob content the workers may hold at once, enforced by
+/// a [`MemoryGate`]. It is also the per-blob memory cap: a blob under the size cap but
+/// larger than it is skipped and reported, and the scan is incomplete. When the reserves
+/// alone leave too little, the plan runs fewer worker threads than asked; when even one
+/// does not fit, it keeps a minimal allowance and says it is over budget.
+///
+/// The pack files a git scan maps are page cache, which the kernel can drop and read
+/// again: they are reported ([`MemoryPlan::mapped`]) but take nothing from the budget.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryPlan {
     /// The budget, in bytes.
     pub budget: u64,
     /// Reserved for the compiled rules (keyword automata, regexes).
     pub rules: u64,
-    /// Reserved for the full-history pass's per-object bookkeeping (delta tree, blob sets).
+    /// Reserved for the full-history pass's per-object bookkeeping (delta tree, blob sets)
+    /// and the history graph.
     pub index: u64,
-    /// Pack files mapped while read (file-backed pages, counted in the resident size).
+    /// Pack files mapped while read: file-backed pages, counted in the resident size but
+    /// not in the budget (the kernel can drop them and read them again).
     pub mapped: u64,
     /// Reserved for the worker threads' scratch: regex caches, inflate buffers, matcher
     /// state.
@@ -123,19 +128,27 @@ pub struct MemoryPlan {
     pub in_flight: u64,
     /// Worker threads the plan allows.
     pub threads: usize,
+    /// Worker threads asked for (one per core when none were named).
+    pub asked: usize,
     /// Delta-base cache per reading thread, in bytes.
     pub pack_cache: u64,
 }
 
 impl MemoryPlan {
-    /// Everything the plan reserves and allows, in bytes.
+    /// Everything the plan reserves and allows from the budget, in bytes (the mapped packs
+    /// are not part of it).
     pub fn planned(&self) -> u64 {
-        self.rules + self.index + self.mapped + self.workers + self.caches + self.in_flight
+        self.rules + self.index + self.workers + self.caches + self.in_flight
     }
 
     /// Whether the plan fits in the budget.
     pub fn fits(&self) -> bool {
         self.planned() <= self.budget
+    }
+
+    /// Whether the budget runs fewer worker threads than were asked for.
+    pub fn threads_cut(&self) -> bool {
+        self.threads < self.asked
     }
 }
 
@@ -152,9 +165,16 @@ pub struct MemoryUse {
 }
 
 impl MemoryUse {
-    /// Whether the process went over its budget.
+    /// The most the resident size may reach within the plan: the budget, and the mapped
+    /// packs' pages, which the resident size counts too.
+    pub fn resident_limit(&self) -> u64 {
+        self.plan.budget.saturating_add(self.plan.mapped)
+    }
+
+    /// Whether the process went over its budget: the plan did not fit, or the peak
+    /// resident size went past the budget and the mapped packs.
     pub fn over_budget(&self) -> bool {
-        !self.plan.fits() || self.peak_rss.is_some_and(|r| r > self.plan.budget)
+        !self.plan.fits() || self.peak_rss.is_some_and(|r| r > self.resident_limit())
     }
 }
 
@@ -190,6 +210,42 @@ mod tests {
         assert!(most.load(Ordering::SeqCst) <= 1000);
         assert!(gate.peak() <= 1000 && gate.peak() >= 100);
         assert_eq!(gate.lock().in_use, 0, "every permit was given back");
+    }
+
+    #[test]
+    fn mapped_packs_are_outside_the_budget_but_inside_the_resident_limit() {
+        let plan = MemoryPlan {
+            budget: 1000,
+            rules: 100,
+            index: 300,
+            mapped: 400,
+            workers: 200,
+            caches: 100,
+            in_flight: 300,
+            threads: 2,
+            asked: 4,
+            pack_cache: 50,
+        };
+        assert_eq!(
+            plan.planned(),
+            1000,
+            "the mapped packs are not planned heap"
+        );
+        assert!(plan.fits() && plan.threads_cut());
+        let used = |peak_rss| MemoryUse {
+            plan: plan.clone(),
+            peak_in_flight: 0,
+            peak_rss,
+        };
+        assert_eq!(used(None).resident_limit(), 1400);
+        // Resident pages of the packs count in the peak, not against the budget.
+        assert!(!used(Some(1400)).over_budget());
+        assert!(used(Some(1401)).over_budget());
+        let over = MemoryPlan {
+            in_flight: 301,
+            ..plan.clone()
+        };
+        assert!(!over.fits());
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub struct Skipped {
 /// let r = SkipReason::TooLarge { size: 80 << 20, limit: 64 << 20 };
 /// assert_eq!(r.to_string(), "larger than --max-file-size (80.0 MiB > 64.0 MiB)");
 /// assert_eq!(r.kind(), "too_large");
-/// assert!(r.is_reported());
+/// assert!(r.is_reported() && !r.is_incomplete());
 /// assert!(!SkipReason::Symlink.is_reported());
+/// assert!(SkipReason::MemoryBudget { size: 80 << 20, limit: 16 << 20 }.is_incomplete());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SkipReason {
@@ -81,6 +82,14 @@ impl SkipReason {
     /// link, which the walk never follows by design (`-v` lists those too).
     pub fn is_reported(&self) -> bool {
         !matches!(self, SkipReason::Symlink)
+    }
+
+    /// Whether skipping the input leaves the scan incomplete: it was not scanned for want
+    /// of memory ([`SkipReason::MemoryBudget`]), not by a limit the user set (the size cap,
+    /// `--max-findings`, `--max-scan-time`) or by design (links, devices). An incomplete scan
+    /// that found nothing exits as an error would.
+    pub fn is_incomplete(&self) -> bool {
+        matches!(self, SkipReason::MemoryBudget { .. })
     }
 }
 
@@ -155,6 +164,8 @@ mod tests {
         for (reason, text) in cases {
             assert_eq!(reason.to_string(), text);
             assert_eq!(reason.is_reported(), reason != SkipReason::Symlink);
+            let budget = matches!(reason, SkipReason::MemoryBudget { .. });
+            assert_eq!(reason.is_incomplete(), budget, "{reason:?}");
         }
     }
 
